@@ -1,0 +1,69 @@
+"""Result types shared by the three verifiers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+VIOLATION_CODES = (
+    "malformed",
+    "missing",
+    "unknown",
+    "duplicate",
+    "non_integer",
+    "negative_start",
+    "precedence",
+    "capacity",
+    "downtime",
+    "release",
+    "deadline",
+    "disjunctive",
+    "machine_overlap",
+    "operation_order",
+)
+
+INSTANCE_SCHEMA_ID = "schedbench/instance/v1"
+SOLUTION_SCHEMA_ID = "schedbench/solution/v1"
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken rule: its code, a readable message, how much it is broken by, and who is involved."""
+
+    code: str
+    message: str
+    magnitude: int | float = 1
+    names: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "message": self.message,
+            "magnitude": self.magnitude,
+            "names": list(self.names),
+        }
+
+
+@dataclass
+class Verification:
+    """The verifier's verdict on one solution."""
+
+    instance: str
+    feasible: bool
+    objective: int | None
+    violations: list[Violation] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "instance": self.instance,
+            "feasible": self.feasible,
+            "objective": self.objective,
+            "violations": [v.to_dict() for v in self.violations],
+        }
+
+    def counts(self) -> dict[str, int]:
+        """Number of violations per code."""
+        out: dict[str, int] = {}
+        for v in self.violations:
+            out[v.code] = out.get(v.code, 0) + 1
+        return out
