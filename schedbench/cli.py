@@ -36,6 +36,53 @@ def main() -> None:
 
 # ---- section: core (schema, validate, verify) ----
 
+
+@main.command()
+@click.argument("problem", type=click.Choice(["rcpsp", "smtt", "jssp"]))
+@click.option("--solution", is_flag=True, help="Print the solution schema instead of the instance schema.")
+def schema(problem: str, solution: bool) -> None:
+    """Print the JSON Schema of PROBLEM's instances (or solutions)."""
+    import json
+
+    from schedbench.problems import instance_schema, solution_schema
+
+    click.echo(json.dumps((solution_schema if solution else instance_schema)(problem), indent=2))
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+def validate(files: tuple[str, ...]) -> None:
+    """Check instance FILES: JSON Schema and meaning (names, cycles, capacities, machines)."""
+    from schedbench.datasets.checking import validate_file
+
+    for path in files:
+        counts = validate_file(path)
+        summary = ", ".join(f"{n} {problem}" for problem, n in sorted(counts.items()))
+        click.echo(f"{path}: ok ({summary})")
+
+
+@main.command(name="verify")
+@click.argument("instances", type=click.Path(dir_okay=False))
+@click.argument("solutions", type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="One JSON line per solution instead of a table.")
+def verify_cmd(instances: str, solutions: str, as_json: bool) -> None:
+    """Verify SOLUTIONS against INSTANCES; exit 1 if any solution is infeasible."""
+    from schedbench.datasets.checking import verify_file
+
+    checked = verify_file(instances, solutions)
+    if as_json:
+        from schedbench.datasets.jsonl import dumps
+
+        for item in checked:
+            click.echo(dumps(item.to_dict()))
+    else:
+        from schedbench.reports.tables import print_verification_table
+
+        print_verification_table(checked)
+    if any(not item.verification.feasible for item in checked):
+        sys.exit(1)
+
+
 # ---- end section: core ----
 
 # ---- section: generate ----

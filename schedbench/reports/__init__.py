@@ -1,0 +1,1 @@
+"""Reports: terminal tables, Markdown pages and plots."""
