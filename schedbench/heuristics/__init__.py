@@ -1,0 +1,22 @@
+"""Heuristics: classic and LLM-discovered rules for SMTT, job shop and RCPSP, plug-ins and leaderboards.
+
+Every rule returns a solution dict; its score always comes from :func:`schedbench.problems.verify`.
+"""
+
+from schedbench.heuristics.registry import (
+    Heuristic,
+    add_heuristic,
+    get_heuristic,
+    list_heuristics,
+    register,
+    run_heuristic,
+)
+
+__all__ = [
+    "Heuristic",
+    "add_heuristic",
+    "get_heuristic",
+    "list_heuristics",
+    "register",
+    "run_heuristic",
+]
