@@ -1,0 +1,187 @@
+"""Job shop instances with Taillard's (1993) own generator, so published seeds give published instances.
+
+Taillard draws all processing times first (job by job, ``unif(time_seed, 1, 99)``), then, per job,
+starts from the identity machine order and swaps position ``j`` with ``unif(machine_seed, j, m-1)``.
+Plain seeded generation runs the same procedure with seeds drawn from ``seed``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from schedbench import __version__
+from schedbench.generators._random import LEHMER_M, TaillardRandom, check_seed, stream
+from schedbench.problems.base import INSTANCE_SCHEMA_ID
+from schedbench.problems.errors import SchedbenchError
+
+GENERATOR = "taillard1993-jssp"
+
+# (jobs, machines, time seed, machine seed) of ta01..ta80, from Taillard (1993), Table 7.
+_GROUPS: tuple[tuple[int, int, tuple[tuple[int, int], ...]], ...] = (
+    (15, 15, ((840612802, 398197754), (1314640371, 386720536), (1227221349, 316176388),
+              (342269428, 1806358582), (1603221416, 1501949241), (1357584978, 1734077082),
+              (44531661, 1374316395), (302545136, 2092186050), (1153780144, 1393392374),
+              (73896786, 1544979948))),
+    (20, 15, ((533484900, 317419073), (1894307698, 1474268163), (874340513, 509669280),
+              (1124986343, 1209573668), (1463788335, 529048107), (1056908795, 25321885),
+              (195672285, 1717580117), (961965583, 1353003786), (1610169733, 1734469503),
+              (532794656, 998486810))),
+    (20, 20, ((1035939303, 773961798), (5997802, 1872541150), (1357503601, 722225039),
+              (806159563, 1166962073), (1902815253, 1879990068), (1503184031, 1850351876),
+              (1032645967, 99711329), (229894219, 1158117804), (823349822, 108033225),
+              (1297900341, 489486403))),
+    (30, 15, ((98640593, 1981283465), (1839268120, 248890888), (573875290, 2081512253),
+              (1670898570, 788294565), (1118914567, 1074349202), (178750207, 294279708),
+              (1549372605, 596993084), (798174738, 151685779), (553410952, 1329272528),
+              (1661531649, 1173386294))),
+    (30, 20, ((1841414609, 1357882888), (2116959593, 1546338557), (796392706, 1230864158),
+              (532496463, 254174057), (2020525633, 978943053), (524444252, 185526083),
+              (1569394691, 487269855), (1460267840, 1631446539), (198324822, 1937476577),
+              (38071822, 1541985579))),
+    (50, 15, ((17271, 718939), (660481279, 449650254), (352229765, 949737911),
+              (1197518780, 166840558), (1376020303, 483922052), (2106639239, 955932362),
+              (1765352082, 1209982549), (1105092880, 1349003108), (907248070, 919544535),
+              (2011630757, 1845447001))),
+    (50, 20, ((8493988, 2738939), (1991925010, 709517751), (342093237, 786960785),
+              (1634043183, 973178279), (341706507, 286513148), (320167954, 1411193018),
+              (1089696753, 298068750), (433032965, 1589656152), (615974477, 331205412),
+              (236150141, 592292984))),
+    (100, 20, ((302034063, 1203569070), (1437643198, 1692025209), (1792475497, 1039908559),
+               (1647273132, 1012841433), (696480901, 1689682358), (1785569423, 1092647459),
+               (117806902, 739059626), (1639154709, 1319962509), (2007423389, 749368241),
+               (682761130, 262763021))),
+)  # fmt: skip
+
+TAILLARD_SEEDS: dict[str, tuple[int, int, int, int]] = {
+    f"ta{10 * g + i + 1:02d}": (n, m, ts, ms)
+    for g, (n, m, seeds) in enumerate(_GROUPS)
+    for i, (ts, ms) in enumerate(seeds)
+}
+
+
+def taillard_matrices(jobs: int, machines: int, time_seed: int, machine_seed: int):
+    """Taillard's times and 0-based machine orders, each ``jobs`` lists of ``machines`` integers."""
+    times_rng = TaillardRandom(time_seed)
+    times = [[times_rng.unif(1, 99) for _ in range(machines)] for _ in range(jobs)]
+    machine_rng = TaillardRandom(machine_seed)
+    orders = []
+    for _ in range(jobs):
+        order = list(range(machines))
+        for j in range(machines):
+            k = machine_rng.unif(j, machines - 1)
+            order[j], order[k] = order[k], order[j]
+        orders.append(order)
+    return times, orders
+
+
+def _due_dates(times: list[list[int]], tightness: float) -> list[int]:
+    """Total-work-content due dates: ``floor(tightness * sum of the job's processing times)``."""
+    return [int(tightness * sum(row)) for row in times]
+
+
+def _instance(
+    name: str,
+    jobs: int,
+    machines: int,
+    time_seed: int,
+    machine_seed: int,
+    due_date_tightness: float | None,
+    meta_extra: dict,
+) -> dict:
+    times, orders = taillard_matrices(jobs, machines, time_seed, machine_seed)
+    due = _due_dates(times, due_date_tightness) if due_date_tightness is not None else None
+    job_dicts = []
+    for j in range(jobs):
+        job = {
+            "name": f"J{j + 1}",
+            "operations": [{"machine": mc, "duration": d} for mc, d in zip(orders[j], times[j], strict=True)],
+        }
+        if due is not None:
+            job["due_date"] = due[j]
+        job_dicts.append(job)
+    meta = {
+        "generator": GENERATOR,
+        "schedbench_version": __version__,
+        "parameters": {
+            "jobs": jobs,
+            "machines": machines,
+            "due_date_tightness": due_date_tightness,
+        },
+        "time_seed": time_seed,
+        "machine_seed": machine_seed,
+        **meta_extra,
+    }
+    if due is not None:
+        meta["due_date_rule"] = "floor(tightness * total processing time of the job)"
+    return {
+        "schema": INSTANCE_SCHEMA_ID,
+        "problem": "jssp",
+        "name": name,
+        "machines": machines,
+        "jobs": job_dicts,
+        "meta": meta,
+    }
+
+
+def _check_size(jobs: int, machines: int) -> None:
+    for what, value in (("jobs", jobs), ("machines", machines)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise SchedbenchError(f"{what} must be a positive integer, got {value!r}", field=what)
+
+
+def iter_jssp(
+    *,
+    jobs: int,
+    machines: int,
+    count: int = 1,
+    seed: int | None = None,
+    taillard_seeds: Sequence[tuple[int, int]] | None = None,
+    due_date_tightness: float | None = None,
+) -> Iterator[dict]:
+    """Yield job shop instances one at a time (see :func:`generate_jssp`)."""
+    _check_size(jobs, machines)
+    if due_date_tightness is not None and not due_date_tightness > 0:
+        raise SchedbenchError(f"due-date tightness must be positive, got {due_date_tightness}")
+    if taillard_seeds:
+        published = {(n, m, ts, ms): name for name, (n, m, ts, ms) in TAILLARD_SEEDS.items()}
+        for time_seed, machine_seed in taillard_seeds:
+            check = published.get((jobs, machines, time_seed, machine_seed))
+            extra = {"taillard_name": check} if check else {}
+            name = check or f"taillard_{jobs}x{machines}_{time_seed}_{machine_seed}"
+            yield _instance(name, jobs, machines, time_seed, machine_seed, due_date_tightness, extra)
+        return
+    if count < 1:
+        raise SchedbenchError(f"count must be at least 1, got {count}", field="count")
+    seed = check_seed(seed)
+    seeds = stream(seed).integers(1, LEHMER_M, size=(count, 2))
+    for i, (time_seed, machine_seed) in enumerate(seeds.tolist()):
+        extra = {"seed": seed, "index": i}
+        name = f"jssp_{jobs}x{machines}_s{seed}_{i + 1}"
+        yield _instance(name, jobs, machines, time_seed, machine_seed, due_date_tightness, extra)
+
+
+def generate_jssp(
+    *,
+    jobs: int,
+    machines: int,
+    count: int = 1,
+    seed: int | None = None,
+    taillard_seeds: Sequence[tuple[int, int]] | None = None,
+    due_date_tightness: float | None = None,
+) -> list[dict]:
+    """Job shop instances (jobs x machines) by Taillard's procedure.
+
+    With ``taillard_seeds`` (a list of ``(time_seed, machine_seed)``) one instance per pair, reproducing
+    Taillard's published instances; otherwise ``count`` instances whose Taillard seeds are drawn from
+    ``seed``. ``due_date_tightness`` f adds due dates ``floor(f * job work content)``.
+    """
+    return list(
+        iter_jssp(
+            jobs=jobs,
+            machines=machines,
+            count=count,
+            seed=seed,
+            taillard_seeds=taillard_seeds,
+            due_date_tightness=due_date_tightness,
+        )
+    )
