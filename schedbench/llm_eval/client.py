@@ -1,0 +1,211 @@
+"""Chat-completion requests with our own retries: one class per failure kind, Retry-After, a total deadline.
+
+The openai SDK sends the requests (``max_retries=0``); this module decides what to retry and logs every
+attempt. The API key is read from an environment variable and never written anywhere.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import logging
+import math
+import os
+import random
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from schedbench.problems.errors import SchedbenchError
+
+log = logging.getLogger("schedbench.llm_eval")
+
+PLACEHOLDER_KEY = "sk-no-key-needed"
+RETRYABLE = frozenset({"rate_limit", "server_error", "timeout", "connection"})
+ERROR_CLASSES = ("rate_limit", "server_error", "timeout", "connection", "client_error", "bad_response")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with jitter for retryable failures, bounded by attempts and a total deadline."""
+
+    max_attempts: int = 6
+    base_delay_s: float = 1.0
+    max_delay_s: float = 60.0
+    total_deadline_s: float = 900.0
+
+
+@dataclass
+class CallResult:
+    """The outcome of one logical request after all its attempts."""
+
+    body: dict[str, Any] | None
+    error_class: str | None = None
+    error: str | None = None
+    attempts: list[dict[str, Any]] = field(default_factory=list)
+    latency_s: float | None = None
+    elapsed_s: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.body is not None
+
+
+def resolve_api_key(env_var: str) -> tuple[str, str]:
+    """The key from ``env_var``, or a placeholder for local servers; also says which one was used."""
+    key = os.environ.get(env_var)
+    if key:
+        return key, f"env:{env_var}"
+    return PLACEHOLDER_KEY, "placeholder"
+
+
+def parse_retry_after(headers: Any) -> float | None:
+    """Seconds to wait from ``retry-after-ms`` or ``retry-after`` (seconds or an HTTP date)."""
+    if headers is None:
+        return None
+    raw_ms = headers.get("retry-after-ms")
+    if raw_ms:
+        try:
+            return max(0.0, float(raw_ms) / 1000)
+        except ValueError:
+            pass
+    raw = headers.get("retry-after")
+    if not raw:
+        return None
+    try:
+        value = float(raw)
+        return max(0.0, value) if math.isfinite(value) else None
+    except ValueError:
+        pass
+    parsed = email.utils.parsedate_tz(raw)
+    if parsed is None:
+        return None
+    return max(0.0, email.utils.mktime_tz(parsed) - time.time())
+
+
+def classify(exc: BaseException) -> tuple[str, int | None]:
+    """Our error class and the HTTP status (if any) for an exception raised by the SDK."""
+    import openai
+
+    if isinstance(exc, openai.APITimeoutError | asyncio.TimeoutError):
+        return "timeout", None
+    if isinstance(exc, openai.APIConnectionError):
+        return "connection", None
+    if isinstance(exc, openai.APIStatusError):
+        status = exc.status_code
+        if status == 429:
+            return "rate_limit", status
+        if status >= 500:
+            return "server_error", status
+        return "client_error", status
+    return "bad_response", None
+
+
+def _short(exc: BaseException, limit: int = 300) -> str:
+    text = f"{type(exc).__name__}: {exc}"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+class ChatClient:
+    """An async OpenAI-compatible chat client with our retry policy."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        api_key: str,
+        timeout_s: float = 120.0,
+        policy: RetryPolicy | None = None,
+        max_connections: int = 100,
+    ) -> None:
+        import httpx2
+        import openai
+
+        self.base_url = base_url
+        self.timeout_s = timeout_s
+        self.policy = policy or RetryPolicy()
+        limits = httpx2.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
+        self._http = httpx2.AsyncClient(limits=limits, timeout=timeout_s)
+        self._sdk = openai.AsyncOpenAI(
+            base_url=base_url, api_key=api_key, max_retries=0, timeout=timeout_s, http_client=self._http
+        )
+        self._rng = random.Random()
+
+    async def aclose(self) -> None:
+        await self._sdk.close()
+
+    async def list_models(self) -> dict[str, Any]:
+        """The endpoint's ``/models`` answer; a dead or refusing endpoint is a one-line user error."""
+        try:
+            raw = await self._sdk.models.with_raw_response.list(timeout=min(self.timeout_s, 30.0))
+            return raw.http_response.json()
+        except Exception as exc:  # any failure here means the run cannot start
+            kind, status = classify(exc)
+            hint = {
+                "connection": "is the server running and the URL right?",
+                "timeout": "the server did not answer in time",
+            }.get(kind, "check the URL and the API key environment variable")
+            where = f"HTTP {status}" if status else kind
+            raise SchedbenchError(f"cannot list models at {self.base_url} ({where}): {hint}") from None
+
+    async def complete(self, params: dict[str, Any], *, label: str = "") -> CallResult:
+        """Send one chat completion with retries; never raises for endpoint trouble."""
+        policy = self.policy
+        started = time.monotonic()
+        result = CallResult(body=None)
+        request = dict(params)
+        extra_body = request.pop("extra_body", None)
+        for attempt in range(1, policy.max_attempts + 1):
+            remaining = policy.total_deadline_s - (time.monotonic() - started)
+            attempt_timeout = max(0.001, min(self.timeout_s, remaining))
+            t0 = time.monotonic()
+            entry: dict[str, Any] = {"attempt": attempt, "t_s": round(t0 - started, 4)}
+            try:
+                raw = await self._sdk.chat.completions.with_raw_response.create(
+                    **request, extra_body=extra_body, timeout=attempt_timeout
+                )
+                body = raw.http_response.json()
+                if (
+                    not isinstance(body, dict)
+                    or not isinstance(body.get("choices"), list)
+                    or not body["choices"]
+                ):
+                    raise ValueError("the response has no choices")
+                entry.update(status=raw.status_code, outcome="ok", latency_s=round(time.monotonic() - t0, 4))
+                result.attempts.append(entry)
+                log.info("attempt %s %d ok %.3fs", label, attempt, entry["latency_s"])
+                result.body = body
+                result.latency_s = entry["latency_s"]
+                result.error_class = result.error = None
+                break
+            except Exception as exc:
+                kind, status = classify(exc)
+                if isinstance(exc, ValueError | KeyError | TypeError):
+                    kind, status = "bad_response", None
+                entry.update(
+                    status=status, outcome=kind, latency_s=round(time.monotonic() - t0, 4), error=_short(exc)
+                )
+                result.error_class, result.error = kind, entry["error"]
+                retry_after = parse_retry_after(getattr(getattr(exc, "response", None), "headers", None))
+                if retry_after is not None:
+                    entry["retry_after_s"] = retry_after
+                wait = self._wait_before_retry(attempt, retry_after)
+                remaining = policy.total_deadline_s - (time.monotonic() - started)
+                give_up = kind not in RETRYABLE or attempt == policy.max_attempts or wait >= remaining
+                if give_up and kind in RETRYABLE and attempt < policy.max_attempts:
+                    entry["gave_up"] = "deadline"
+                elif not give_up:
+                    entry["wait_s"] = round(wait, 3)
+                result.attempts.append(entry)
+                log.info("attempt %s %d %s status=%s %s", label, attempt, kind, status, entry["error"])
+                if give_up:
+                    break
+                await asyncio.sleep(wait)
+        result.elapsed_s = round(time.monotonic() - started, 4)
+        return result
+
+    def _wait_before_retry(self, attempt: int, retry_after: float | None) -> float:
+        if retry_after is not None:
+            return retry_after
+        ceiling = min(self.policy.max_delay_s, self.policy.base_delay_s * 2 ** (attempt - 1))
+        return ceiling / 2 + self._rng.uniform(0, ceiling / 2)
