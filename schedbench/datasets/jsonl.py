@@ -44,7 +44,8 @@ def iter_jsonl(path: str | os.PathLike[str]) -> Iterator[tuple[int, Any]]:
         try:
             yield number, json.loads(line)
         except json.JSONDecodeError as err:
-            hint = "truncated line" if err.msg.startswith(("Expecting", "Unterminated")) else "invalid JSON"
+            cut = err.pos >= len(line.rstrip()) or err.msg.startswith("Unterminated")
+            hint = "truncated line" if cut else "invalid JSON"
             raise SchedbenchError(
                 f"{hint}: {err.msg} at column {err.colno}", source=source, line=number
             ) from None
