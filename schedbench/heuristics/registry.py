@@ -45,7 +45,9 @@ def register(problem: str, name: str, description: str = "") -> Callable[[Rule],
     """Decorator: register ``func(inst) -> solution dict`` as rule ``name`` for ``problem``."""
 
     def decorate(func: Rule) -> Rule:
-        add_heuristic(Heuristic(problem, name, description or (func.__doc__ or "").strip().split("\n")[0], func))
+        add_heuristic(
+            Heuristic(problem, name, description or (func.__doc__ or "").strip().split("\n")[0], func)
+        )
         return func
 
     return decorate

@@ -228,6 +228,10 @@ _rule(
     "MDD with augmentation after each append (paper's code)",
     lambda p, d, w: augmented_order(p, d, _mdd_scores),
 )
-_rule("aug-mddc", "MDDC with augmentation after each append (paper's code)", lambda p, d, w: augmented_mddc_order(p, d))
+_rule(
+    "aug-mddc",
+    "MDDC with augmentation after each append (paper's code)",
+    lambda p, d, w: augmented_mddc_order(p, d),
+)
 _rule("wspt", "weighted shortest processing time (p/w ascending)", lambda p, d, w: wspt_order(p, w))
 _rule("atc", "apparent tardiness cost, k = 2", atc_order)
