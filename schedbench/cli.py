@@ -87,6 +87,137 @@ def verify_cmd(instances: str, solutions: str, as_json: bool) -> None:
 
 # ---- section: generate ----
 
+
+@main.group()
+def generate() -> None:
+    """Generate deterministic instance sets (same options and seed, same bytes)."""
+
+
+def _write_generated(records, *, total: int, output: str, force: bool, command: str, config: dict) -> None:
+    """Write records atomically behind a progress bar, then a manifest beside the output."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from schedbench.datasets import manifest_path_for, write_jsonl_atomic, write_manifest
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, transient=True, console=None) as progress:
+        bar = progress.add_task(command, total=total)
+
+        def ticking():
+            for record in records:
+                yield record
+                progress.advance(bar)
+
+        written = write_jsonl_atomic(output, ticking(), overwrite=force)
+    manifest = write_manifest(manifest_path_for(output), command=command, config=config, outputs=[output])
+    click.echo(f"wrote {written} instances to {output} (manifest {manifest})")
+
+
+_output_option = click.option(
+    "-o", "--output", required=True, type=click.Path(dir_okay=False), help="Output .jsonl file."
+)
+_force_option = click.option("--force", is_flag=True, help="Overwrite an existing output file.")
+
+
+@generate.command(name="rcpsp")
+@click.option("--tasks", default=30, show_default=True, help="Tasks per instance.")
+@click.option("--resources", default=3, show_default=True, help="Renewable resources.")
+@click.option(
+    "--levels",
+    default="1-40",
+    show_default=True,
+    help="Levels (non-redundant precedences), e.g. 1-40 or 5,10.",
+)
+@click.option("--per-level", default=5, show_default=True, help="Instances per level.")
+@click.option("--phase", type=click.Choice(["precedence", "side"]), default="precedence", show_default=True)
+@click.option(
+    "--families",
+    default=None,
+    help="Side families, e.g. downtime,windows,disjunctive or none (default: random).",
+)
+@click.option(
+    "--family-probability",
+    default=0.75,
+    show_default=True,
+    help="Chance of each family when --families is not given.",
+)
+@click.option(
+    "--rendering", type=click.Choice(["synthetic", "domain"]), default="synthetic", show_default=True
+)
+@click.option("--layers", type=int, default=None, help="DAG layers (default: round(sqrt(tasks))).")
+@click.option("--seed", default=0, show_default=True, help="Random seed.")
+@_output_option
+@_force_option
+def generate_rcpsp(output: str, force: bool, **options) -> None:
+    """The R-ConstraintBench RCPSP ladder: level k has exactly k non-redundant precedences."""
+    from schedbench.generators.rcpsp import iter_rcpsp_ladder, parse_families, parse_levels
+
+    options["levels"] = parse_levels(options["levels"])
+    options["families"] = parse_families(options["families"])
+    total = len(options["levels"]) * options["per_level"]
+    records = iter_rcpsp_ladder(**options)
+    _write_generated(
+        records, total=total, output=output, force=force, command="generate rcpsp", config=options
+    )
+
+
+@generate.command(name="smtt")
+@click.option("--jobs", default=20, show_default=True, help="Jobs per instance.")
+@click.option("--tf", default="0.2,0.4,0.6,0.8,1.0", show_default=True, help="Tardiness factors.")
+@click.option("--rdd", default="0.2,0.4,0.6,0.8,1.0", show_default=True, help="Relative due-date ranges.")
+@click.option("--per-class", default=5, show_default=True, help="Instances per (TF, RDD) class.")
+@click.option("--weighted", is_flag=True, help="Draw weights U{1..10}.")
+@click.option(
+    "--paper-compat", is_flag=True, help="Mimic the EDDC/MDDC paper's numpy code (p in 1..99, d truncated)."
+)
+@click.option("--seed", default=0, show_default=True, help="Random seed.")
+@_output_option
+@_force_option
+def generate_smtt_cmd(output: str, force: bool, **options) -> None:
+    """Single-machine total tardiness after Potts & Van Wassenhove (1982)."""
+    from schedbench.generators.smtt import iter_smtt, parse_float_list
+
+    options["tf"] = parse_float_list(options["tf"], field="tf")
+    options["rdd"] = parse_float_list(options["rdd"], field="rdd")
+    total = len(options["tf"]) * len(options["rdd"]) * options["per_class"]
+    _write_generated(
+        iter_smtt(**options), total=total, output=output, force=force, command="generate smtt", config=options
+    )
+
+
+@generate.command(name="jssp")
+@click.option("--jobs", required=True, type=int, help="Jobs per instance.")
+@click.option("--machines", required=True, type=int, help="Machines (= operations per job).")
+@click.option(
+    "--count", default=1, show_default=True, help="Instances to draw (ignored with --taillard-seeds)."
+)
+@click.option("--seed", type=int, default=None, help="Random seed (default: fresh, recorded in meta).")
+@click.option(
+    "--taillard-seeds", default=None, help="TIME:MACHINE[,TIME:MACHINE...] or names like ta01,ta02."
+)
+@click.option(
+    "--due-dates", "due_date_tightness", type=float, default=None, help="Add due dates floor(F * job work)."
+)
+@_output_option
+@_force_option
+def generate_jssp_cmd(output: str, force: bool, **options) -> None:
+    """Job shop by Taillard's (1993) generator; published seeds give published instances."""
+    from schedbench.generators._random import check_seed
+    from schedbench.generators.jssp import iter_jssp, parse_taillard_seeds
+
+    if options["taillard_seeds"]:
+        options["taillard_seeds"] = parse_taillard_seeds(
+            options["taillard_seeds"], jobs=options["jobs"], machines=options["machines"]
+        )
+        total = len(options["taillard_seeds"])
+    else:
+        options["seed"] = check_seed(options["seed"])
+        total = options["count"]
+    _write_generated(
+        iter_jssp(**options), total=total, output=output, force=force, command="generate jssp", config=options
+    )
+
+
 # ---- end section: generate ----
 
 # ---- section: import ----

@@ -59,6 +59,26 @@ TAILLARD_SEEDS: dict[str, tuple[int, int, int, int]] = {
 }
 
 
+def parse_taillard_seeds(text: str, *, jobs: int, machines: int) -> list[tuple[int, int]]:
+    """``"T:M,T:M"`` (time seed : machine seed) or published names (``"ta01,ta02"``) -> seed pairs."""
+    pairs = []
+    for part in text.replace(" ", "").split(","):
+        if part.lower() in TAILLARD_SEEDS:
+            n, m, ts, ms = TAILLARD_SEEDS[part.lower()]
+            if (n, m) != (jobs, machines):
+                raise SchedbenchError(f"{part} is {n}x{m}, not {jobs}x{machines}", field="taillard_seeds")
+            pairs.append((ts, ms))
+            continue
+        time_seed, sep, machine_seed = part.partition(":")
+        if not (sep and time_seed.isdigit() and machine_seed.isdigit()):
+            raise SchedbenchError(
+                f"cannot read {part!r}: give TIME_SEED:MACHINE_SEED pairs or names like ta01",
+                field="taillard_seeds",
+            )
+        pairs.append((int(time_seed), int(machine_seed)))
+    return pairs
+
+
 def taillard_matrices(jobs: int, machines: int, time_seed: int, machine_seed: int):
     """Taillard's times and 0-based machine orders, each ``jobs`` lists of ``machines`` integers."""
     times_rng = TaillardRandom(time_seed)

@@ -27,6 +27,19 @@ def due_date_interval(total: int, tf: float, rdd: float) -> tuple[float, float]:
     return total * (1 - tf - rdd / 2), total * (1 - tf + rdd / 2)
 
 
+def parse_float_list(text: str, *, field: str) -> list[float]:
+    """``"0.2,0.4,0.6"`` -> ``[0.2, 0.4, 0.6]``."""
+    try:
+        values = [float(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise SchedbenchError(
+            f"cannot read {text!r}: give numbers separated by commas", field=field
+        ) from None
+    if not values:
+        raise SchedbenchError("give at least one value", field=field)
+    return values
+
+
 def _draw(rng: np.random.Generator, jobs: int, tf: float, rdd: float, weighted: bool, paper_compat: bool):
     if paper_compat:
         p = rng.uniform(1, 100, jobs).astype(np.int64)
