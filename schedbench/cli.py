@@ -222,6 +222,76 @@ def generate_jssp_cmd(output: str, force: bool, **options) -> None:
 
 # ---- section: import ----
 
+_IMPORT_FORMATS = ("psplib", "orlib-jssp", "taillard", "orlib-wt", "smtt-paper")
+
+
+@main.command(name="import")
+@click.argument("format", metavar="FORMAT", type=click.Choice(_IMPORT_FORMATS))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(), metavar="PATH...")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Output .jsonl file.")
+@click.option(
+    "--references",
+    "references",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="reference.csv, or an OR-Library wtopt/wtbest list; repeatable.",
+)
+@click.option("--force", is_flag=True, help="Overwrite an existing output file.")
+def import_cmd(
+    format: str, paths: tuple[str, ...], output: str, references: tuple[str, ...], force: bool
+) -> None:
+    """Import public benchmark files (PATH: files or folders) into one instance .jsonl file.
+
+    FORMAT: psplib (.sm), orlib-jssp, taillard, orlib-wt (wt40/wt50/wt100), smtt-paper (.jsonl).
+    Instances the importer must leave out are named on stderr; nothing is ever repaired.
+    """
+    from pathlib import Path
+
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from schedbench.datasets import manifest_path_for, write_jsonl_atomic, write_manifest
+    from schedbench.datasets.importers import expand_paths, import_files
+
+    if Path(output).exists() and not force:
+        raise SchedbenchError("already exists; choose another name or pass --force", source=output)
+    files = expand_paths(format, paths)
+    console = Console(stderr=True)
+    columns = (
+        TextColumn("import {task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=True, disable=len(files) < 20) as progress:
+        bar = progress.add_task(format, total=len(files))
+        result = import_files(format, files, list(references), on_file=lambda _path: progress.advance(bar))
+    for name, reason in result.skipped:
+        click.echo(f"skipped {name}: {reason}", err=True)
+    if not result.instances:
+        raise SchedbenchError("no instances left to write (all were skipped)")
+    written = write_jsonl_atomic(output, result.instances, overwrite=force)
+    config = {
+        "format": format,
+        "paths": list(paths),
+        "references": list(references),
+        "skipped": [{"name": name, "reason": reason} for name, reason in result.skipped],
+    }
+    manifest = write_manifest(
+        manifest_path_for(output),
+        command=f"import {format}",
+        config=config,
+        inputs=[*files, *references],
+        outputs=[output],
+    )
+    with_ref = sum(1 for inst in result.instances if "reference" in inst["meta"])
+    skipped = f", {len(result.skipped)} skipped" if result.skipped else ""
+    click.echo(
+        f"imported {written} instances from {len(files)} file{'s' if len(files) != 1 else ''} to {output} "
+        f"({with_ref} with a reference{skipped}; manifest {manifest})"
+    )
+
+
 # ---- end section: import ----
 
 # ---- section: solve ----
