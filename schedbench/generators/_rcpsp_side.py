@@ -106,17 +106,23 @@ def draw_downtime(
 def draw_disjunctive(
     rng: np.random.Generator, project: Project, count: int, desc: list[int]
 ) -> list[tuple[int, int]]:
-    """``count`` pairs of distinct tasks that no precedence path already orders."""
+    """``count`` pairs of distinct tasks that no precedence path already orders (fewer if none are left)."""
     n = len(project.durations)
+
+    def unordered(a: int, b: int) -> bool:
+        return not (desc[a] >> b & 1 or desc[b] >> a & 1)
+
     pairs: set[tuple[int, int]] = set()
     tries = 0
-    while len(pairs) < count and tries < 50 * count and n > 1:
+    while len(pairs) < count and tries < 20 * count and n > 1:
         tries += 1
-        a, b = (int(x) for x in rng.choice(n, size=2, replace=False))
-        a, b = min(a, b), max(a, b)
-        if desc[a] >> b & 1 or desc[b] >> a & 1:
-            continue
-        pairs.add((a, b))
+        a, b = sorted(int(x) for x in rng.choice(n, size=2, replace=False))
+        if unordered(a, b):
+            pairs.add((a, b))
+    if len(pairs) < count:  # rare: few unordered pairs left, so pick among all of them
+        rest = [(a, b) for a in range(n) for b in range(a + 1, n) if unordered(a, b) and (a, b) not in pairs]
+        take = min(count - len(pairs), len(rest))
+        pairs.update(rest[int(k)] for k in rng.choice(len(rest), size=take, replace=False))
     return sorted(pairs)
 
 

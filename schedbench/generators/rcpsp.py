@@ -97,7 +97,7 @@ def _check_args(tasks, resources, levels, per_level, phase, families, family_pro
     if not 0 <= family_probability <= 1:
         raise SchedbenchError("family probability must lie in [0, 1]", field="family_probability")
     if not 1 <= layers <= tasks:
-        raise SchedbenchError(f"layers must lie in 2..tasks, got {layers}", field="layers")
+        raise SchedbenchError(f"layers must lie in 1..tasks, got {layers}", field="layers")
 
 
 def _base_project(seed: int, rep: int, tasks: int, resources: int, layers: int):
@@ -199,8 +199,13 @@ def _build(seed, rep, level, base, chain, args, names_by_rendering):
             row["deadline"] = side.deadlines[i]
         tasks_out.append(row)
     rs = resource_strength(project, es)
-    present = [f for f in FAMILIES if on[f]]
     downtime_windows = sum(len(w) for w in side.downtime)
+    sizes = {
+        "downtime": downtime_windows,
+        "windows": len(side.releases),
+        "disjunctive": len(side.disjunctive),
+    }
+    present = [f for f in FAMILIES if sizes[f]]
     meta = {
         "generator": GENERATOR,
         "schedbench_version": __version__,
@@ -220,8 +225,8 @@ def _build(seed, rep, level, base, chain, args, names_by_rendering):
         "level": level,
         "replicate": rep + 1,
         "phase": phase,
-        "families": present,
-        "family_flags": on,
+        "families": present,  # families with at least one constraint
+        "family_flags": on,  # families switched on (drawn or chosen)
         "side_counts": {
             "downtime_windows": downtime_windows,
             "windowed_tasks": len(side.releases),
