@@ -304,6 +304,176 @@ def import_cmd(
 
 # ---- section: llm ----
 
+
+@main.group()
+def llm() -> None:
+    """Evaluate any OpenAI-compatible endpoint as a scheduling solver, scored by the exact verifier."""
+
+
+@llm.command("eval")
+@click.argument("data", type=click.Path(dir_okay=False))
+@click.option("--base-url", required=True, help="OpenAI-compatible base URL, e.g. http://localhost:8000/v1.")
+@click.option("--model", required=True, help="Model name sent with each request.")
+@click.option("-o", "--output", "run_dir", required=True, type=click.Path(file_okay=False), help="RUN_DIR.")
+@click.option("--samples", default=1, show_default=True, help="Samples per instance (K).")
+@click.option("--concurrency", default=8, show_default=True, help="Requests in flight at once.")
+@click.option(
+    "--temperature", type=float, default=None, help="Sampling temperature (server default if unset)."
+)
+@click.option("--seed", type=int, default=None, help="Seed; sample s is sent seed+s.")
+@click.option("--max-tokens", type=int, default=None, help="max_tokens per response.")
+@click.option("--timeout", type=float, default=120.0, show_default=True, help="Seconds per attempt.")
+@click.option(
+    "--deadline", type=float, default=900.0, show_default=True, help="Seconds per request, retries included."
+)
+@click.option("--max-attempts", default=6, show_default=True, help="Attempts per request.")
+@click.option(
+    "--response-format",
+    type=click.Choice(["none", "json_object", "json_schema"]),
+    default="none",
+    show_default=True,
+)
+@click.option(
+    "--rendering",
+    type=click.Choice(["auto", "synthetic", "domain"]),
+    default="auto",
+    show_default=True,
+    help="RCPSP prompt rendering; auto follows the instance's meta.",
+)
+@click.option(
+    "--repair-rounds", default=0, show_default=True, help="Rounds of verifier feedback after round 0."
+)
+@click.option(
+    "--api-key-env", default="OPENAI_API_KEY", show_default=True, help="Environment variable of the key."
+)
+@click.option("--extra-body", default=None, help="JSON object passed through to the server.")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the response cache.")
+@click.option(
+    "--cache", "cache_path", type=click.Path(dir_okay=False), default=None, help="Cache file (sqlite)."
+)
+@click.option(
+    "--references", type=click.Path(dir_okay=False), default=None, help="Solve-output JSONL with references."
+)
+@click.option(
+    "--price-table", type=click.Path(dir_okay=False), default=None, help="JSON prices per 1M tokens."
+)
+@click.option("--limit", type=int, default=None, help="Only the first N instances.")
+def llm_eval(data: str, run_dir: str, extra_body: str | None, no_cache: bool, **options) -> None:
+    """Run (or resume) an evaluation of DATA.jsonl; one record per (instance, sample) in RUN_DIR."""
+    import json
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from schedbench.llm_eval.runner import EvalConfig, run_eval
+
+    try:
+        body = json.loads(extra_body) if extra_body else None
+    except json.JSONDecodeError as err:
+        raise SchedbenchError(f"not JSON ({err.msg})", field="--extra-body") from None
+    if body is not None and not isinstance(body, dict):
+        raise SchedbenchError("must be a JSON object", field="--extra-body")
+    config = EvalConfig(
+        data=data,
+        run_dir=run_dir,
+        extra_body=body,
+        use_cache=not no_cache,
+        timeout_s=options.pop("timeout"),
+        total_deadline_s=options.pop("deadline"),
+        **options,
+    )
+    columns = (
+        TextColumn("llm eval"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[info]}"),
+    )
+    with Progress(*columns, transient=True) as progress:
+        bar = progress.add_task("eval", total=None, info="")
+
+        def on_progress(done: int, total: int, outcomes) -> None:
+            info = " ".join(f"{k}={v}" for k, v in sorted(outcomes.items()))
+            progress.update(bar, completed=done, total=total, info=info)
+
+        summary = run_eval(config, on_progress)
+    outcomes = ", ".join(f"{k} {v}" for k, v in sorted(summary.outcomes.items())) or "nothing new"
+    click.echo(
+        f"{summary.written} new records ({outcomes}); {summary.skipped} already done; "
+        f"{summary.requests} requests, {summary.cache_hits} cache hits, {summary.wall_s:.1f} s -> {run_dir}"
+    )
+
+
+@llm.command("report")
+@click.argument("run_dir", type=click.Path(file_okay=False))
+@click.option("--compare", multiple=True, type=click.Path(file_okay=False), help="Other RUN_DIRs to compare.")
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Default: RUN_DIR/report.",
+)
+@click.option("--tau", default=0.5, show_default=True, help="Degradation threshold on F(k).")
+@click.option("--weights", default="k", show_default=True, help="WAUC weights: k, uniform or k^2.")
+@click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
+def llm_report(
+    run_dir: str, compare: tuple[str, ...], out_dir: str | None, tau: float, weights: str, no_plots: bool
+) -> None:
+    """Tables (terminal, Markdown, CSV) and PNG plots for one run or several."""
+    from schedbench.llm_eval.report import make_report
+
+    written = make_report([run_dir, *compare], out_dir=out_dir, tau=tau, weights=weights, plots=not no_plots)
+    click.echo(f"wrote {', '.join(str(p) for p in written)}")
+
+
+@llm.command("serve-baseline")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True)
+@click.option(
+    "--heuristic", default="builtin", show_default=True, help="Registry heuristic name, or builtin."
+)
+@click.option("--style", type=click.Choice(["plain", "fenced", "prose"]), default="plain", show_default=True)
+@click.option(
+    "--faults",
+    default="",
+    help="Injected faults, e.g. garbage=0.1,truncate=0.05,infeasible=0.1,lie=0.05,429=0.05,500=0.05,delay=0.02.",
+)
+@click.option("--delay", default=5.0, show_default=True, help="Seconds added by the delay fault.")
+@click.option("--retry-after", default="1", show_default=True, help="Retry-After header sent with 429.")
+@click.option("--seed", default=0, show_default=True, help="Seed of the fault draws.")
+@click.option("--model", default="schedbench-baseline", show_default=True, help="Model id served.")
+def llm_serve_baseline(
+    host: str,
+    port: int,
+    heuristic: str,
+    style: str,
+    faults: str,
+    delay: float,
+    retry_after: str,
+    seed: int,
+    model: str,
+) -> None:
+    """Serve the OpenAI chat-completions protocol offline, answering from a heuristic."""
+    from schedbench.llm_eval.baseline_server import BaselineConfig, parse_faults, serve
+
+    config = BaselineConfig(
+        heuristic=heuristic,
+        style=style,
+        faults=parse_faults(faults),
+        delay_s=delay,
+        retry_after=retry_after,
+        seed=seed,
+        model=model,
+    )
+    serve(
+        config,
+        host,
+        port,
+        on_ready=lambda url: click.echo(f"serving {model} at {url} (Ctrl-C to stop)", err=True),
+    )
+
+
 # ---- end section: llm ----
 
 # ---- section: demo ----

@@ -109,8 +109,11 @@ def template_hash(problem: str, rendering: str) -> str:
     return hashlib.sha256("\x1e".join(parts).encode()).hexdigest()[:16]
 
 
-def compact_data(inst: Any) -> dict[str, Any]:
-    """The instance as a compact JSON object (no meta), readable by a model and by `instance_from_data`."""
+def compact_data(inst: Any, *, descriptions: bool = False) -> dict[str, Any]:
+    """The instance as a compact JSON object (no meta), readable by a model and by `instance_dict_from_data`.
+
+    ``descriptions`` keeps the RCPSP resource and task descriptions (the domain rendering's story).
+    """
     if inst.problem == "smtt":
         rows = []
         for j, name in enumerate(inst.job_names):
@@ -127,6 +130,8 @@ def compact_data(inst: Any) -> dict[str, Any]:
         resources = {}
         for res in full["resources"]:
             entry: dict[str, Any] = {"capacity": res["capacity"]}
+            if descriptions and res.get("description"):
+                entry["description"] = res["description"]
             if res.get("downtime"):
                 entry["downtime"] = res["downtime"]
             resources[res["name"]] = entry
@@ -139,6 +144,8 @@ def compact_data(inst: Any) -> dict[str, Any]:
             for key in ("release", "deadline"):
                 if task.get(key) is not None:
                     entry[key] = task[key]
+            if descriptions and task.get("description"):
+                entry["description"] = task["description"]
             tasks[task["name"]] = entry
         data: dict[str, Any] = {"problem": "rcpsp", "name": inst.name, "resources": resources, "tasks": tasks}
         data["precedences"] = full.get("precedences", [])
@@ -204,8 +211,9 @@ def resolve_rendering(inst: Any, rendering: str) -> str:
     if inst.problem != "rcpsp":
         return "synthetic"
     if rendering == "auto":
-        rendering = str(inst.meta.get("rendering", "synthetic"))
-        return rendering if rendering in RENDERINGS else "synthetic"
+        params = inst.meta.get("parameters")
+        own = inst.meta.get("rendering") or (params.get("rendering") if isinstance(params, dict) else None)
+        return own if own in RENDERINGS else "synthetic"
     if rendering not in RENDERINGS:
         raise SchedbenchError(f"unknown rendering {rendering!r}; choose from {', '.join(RENDERINGS)} or auto")
     return rendering
@@ -230,7 +238,7 @@ def build_prompt(inst: Any, rendering: str = "synthetic") -> Prompt:
         **words,
     )
     answer = _ANSWER[problem].format(weighted=weighted, example=_example(inst), **words)
-    data = json.dumps(compact_data(inst), separators=(",", ":"))
+    data = json.dumps(compact_data(inst, descriptions=rendering == "domain"), separators=(",", ":"))
     user = _USER.format(
         preamble=preamble,
         name=inst.name,

@@ -1,0 +1,503 @@
+"""Resumable asynchronous LLM evaluation runs: one verified record per (instance, sample).
+
+Records are appended to ``RUN_DIR/samples.jsonl`` and flushed as they arrive; a rerun of the same
+command skips every (instance, sample) already written, so a killed run loses nothing on disk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import os
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from schedbench.problems.errors import SchedbenchError
+
+OUTCOMES = ("feasible", "infeasible", "parse_error", "request_error")
+SAMPLES_FILE = "samples.jsonl"
+MANIFEST_FILE = "manifest.json"
+LOG_FILE = "run.log"
+# configuration that defines what a run measures; a resume must not change it
+IDENTITY_FIELDS = (
+    "base_url",
+    "model",
+    "temperature",
+    "seed",
+    "max_tokens",
+    "response_format",
+    "rendering",
+    "repair_rounds",
+    "extra_body",
+)
+
+
+@dataclass
+class EvalConfig:
+    """Everything `schedbench llm eval` takes (the API key itself is never stored, only its variable)."""
+
+    data: str
+    base_url: str
+    model: str
+    run_dir: str
+    samples: int = 1
+    concurrency: int = 8
+    temperature: float | None = None
+    seed: int | None = None
+    max_tokens: int | None = None
+    timeout_s: float = 120.0
+    response_format: str = "none"
+    rendering: str = "auto"
+    repair_rounds: int = 0
+    api_key_env: str = "OPENAI_API_KEY"
+    extra_body: dict[str, Any] | None = None
+    use_cache: bool = True
+    cache_path: str | None = None
+    references: str | None = None
+    price_table: str | None = None
+    max_attempts: int = 6
+    total_deadline_s: float = 900.0
+    backoff_base_s: float = 1.0
+    limit: int | None = None
+
+    def check(self) -> None:
+        if self.samples < 1:
+            raise SchedbenchError("must be at least 1", field="--samples")
+        if self.concurrency < 1:
+            raise SchedbenchError("must be at least 1", field="--concurrency")
+        if self.repair_rounds < 0:
+            raise SchedbenchError("must be 0 or more", field="--repair-rounds")
+        if self.timeout_s <= 0:
+            raise SchedbenchError("must be positive", field="--timeout")
+        if self.response_format not in ("none", "json_object", "json_schema"):
+            raise SchedbenchError("choose none, json_object or json_schema", field="--response-format")
+        if self.rendering not in ("auto", "synthetic", "domain"):
+            raise SchedbenchError("choose auto, synthetic or domain", field="--rendering")
+
+
+@dataclass
+class RunSummary:
+    """What a call of `run_eval` did."""
+
+    run_dir: str
+    total: int
+    skipped: int
+    written: int
+    outcomes: dict[str, int] = field(default_factory=dict)
+    cache_hits: int = 0
+    requests: int = 0
+    wall_s: float = 0.0
+
+
+@dataclass
+class _Prepared:
+    inst: Any
+    prompt: Any
+    rendering: str
+    instance_hash: str
+    level: Any
+    family: str
+    reference: dict[str, Any] | None
+
+
+def instance_hash(inst: Any) -> str:
+    """sha256 (16 hex digits) of the instance's canonical JSON without ``meta``."""
+    data = {k: v for k, v in inst.to_dict().items() if k != "meta"}
+    return hashlib.sha256(json.dumps(data, sort_keys=True, separators=(",", ":")).encode()).hexdigest()[:16]
+
+
+def instance_level(inst: Any) -> tuple[Any, str]:
+    """The difficulty level: ``meta.level`` when the generator set one, else the instance size."""
+    if inst.meta.get("level") is not None:
+        return inst.meta["level"], "meta.level"
+    if inst.problem == "smtt":
+        return inst.n, "jobs"
+    if inst.problem == "jssp":
+        return inst.num_jobs * inst.num_machines, "jobs*machines"
+    return inst.num_tasks, "tasks"
+
+
+def instance_family(inst: Any) -> str:
+    """``meta.family``, else the RCPSP side-constraint families present (``base`` if none), else ``-``."""
+    meta = inst.meta
+    if meta.get("family"):
+        return str(meta["family"])
+    if isinstance(meta.get("families"), list):
+        return "+".join(sorted(map(str, meta["families"]))) or "base"
+    return "-"
+
+
+def reference_for(
+    inst: Any, references: dict[str, dict[str, Any]], source: str | None
+) -> dict[str, Any] | None:
+    """The reference of an instance: from a solve-output file when given, else ``meta.reference``."""
+    sol = references.get(inst.name)
+    if sol is not None and sol.get("objective") is not None:
+        return {
+            "value": sol["objective"],
+            "kind": "optimal" if sol.get("status") == "optimal" else "best_known",
+            "lower_bound": sol.get("bound"),
+            "upper_bound": sol["objective"],
+            "source": source,
+        }
+    ref = inst.meta.get("reference")
+    return dict(ref) if isinstance(ref, dict) else None
+
+
+def _pct(value: float | None, base: float | None) -> float | None:
+    if value is None or base is None:
+        return None
+    if base > 0:
+        return round(100.0 * (value - base) / base, 6)
+    return 0.0 if value == base else None
+
+
+class _Appender:
+    """Append one JSON line per record and flush it (no fsync per line: a killed process keeps flushed data)."""
+
+    def __init__(self, path: Path) -> None:
+        from schedbench.datasets import JsonlAppender
+
+        loader = JsonlAppender(path, key="instance")  # reads existing records and cuts a torn last line
+        self.existing = loader.existing
+        loader.close()
+        self._handle = path.open("a", encoding="utf-8")
+
+    def write(self, record: dict[str, Any]) -> None:
+        self._handle.write(json.dumps(record, separators=(",", ":"), ensure_ascii=False) + "\n")
+        self._handle.flush()
+
+    def close(self) -> None:
+        self._handle.flush()
+        os.fsync(self._handle.fileno())
+        self._handle.close()
+
+
+class Evaluation:
+    """One run: prepared instances, the client, the cache and the output file."""
+
+    def __init__(self, config: EvalConfig, progress: Callable[[int, int, Counter[str]], None] | None = None):
+        config.check()
+        self.config = config
+        self.progress = progress
+        self.run_dir = Path(config.run_dir)
+        self.outcomes: Counter[str] = Counter()
+        self.cache_hits = 0
+        self.requests = 0
+
+    # ---- preparation ----
+    def load_instances(self) -> list[_Prepared]:
+        from schedbench.datasets import read_instances, read_solutions
+        from schedbench.llm_eval.prompts import build_prompt, resolve_rendering
+
+        instances = read_instances(self.config.data)
+        if self.config.limit is not None:
+            instances = instances[: self.config.limit]
+        references = read_solutions(self.config.references) if self.config.references else {}
+        prepared = []
+        for inst in instances:
+            rendering = resolve_rendering(inst, self.config.rendering)
+            prepared.append(
+                _Prepared(
+                    inst=inst,
+                    prompt=build_prompt(inst, rendering),
+                    rendering=rendering,
+                    instance_hash=instance_hash(inst),
+                    level=instance_level(inst)[0],
+                    family=instance_family(inst),
+                    reference=reference_for(inst, references, self.config.references),
+                )
+            )
+        return prepared
+
+    def base_params(self, problem: str) -> dict[str, Any]:
+        from schedbench.llm_eval.prompts import response_format
+
+        params: dict[str, Any] = {"model": self.config.model}
+        if self.config.temperature is not None:
+            params["temperature"] = self.config.temperature
+        if self.config.max_tokens is not None:
+            params["max_tokens"] = self.config.max_tokens
+        fmt = response_format(problem, self.config.response_format)
+        if fmt is not None:
+            params["response_format"] = fmt
+        if self.config.extra_body:
+            params["extra_body"] = self.config.extra_body
+        return params
+
+    # ---- one sample ----
+    async def _call(
+        self, client: Any, cache: Any, params: dict[str, Any], sample: int, label: str
+    ) -> dict[str, Any]:
+        from schedbench.llm_eval.cache import cache_key
+
+        key = cache_key(self.config.base_url, params, sample) if cache is not None else None
+        if cache is not None:
+            body = cache.get(key)
+            if body is not None:
+                self.cache_hits += 1
+                return {"body": body, "cache_hit": True, "attempts": [], "latency_s": None, "elapsed_s": 0.0}
+        self.requests += 1
+        result = await client.complete(params, label=label)
+        if result.ok and cache is not None:
+            cache.put(key, result.body)
+        return {
+            "body": result.body,
+            "cache_hit": False,
+            "attempts": result.attempts,
+            "latency_s": result.latency_s,
+            "elapsed_s": result.elapsed_s,
+            "error_class": result.error_class,
+            "error": result.error,
+        }
+
+    def _score(self, prep: _Prepared, call: dict[str, Any]) -> dict[str, Any]:
+        """Turn one response into outcome, parse status, verification, objective and gaps."""
+        from schedbench.llm_eval.parsing import claim_status, parse_answer
+        from schedbench.problems import verify
+
+        out: dict[str, Any] = {"cache_hit": call["cache_hit"], "attempts": call["attempts"]}
+        out["latency_s"] = call["latency_s"]
+        out["elapsed_s"] = call["elapsed_s"]
+        body = call["body"]
+        if body is None:
+            out.update(outcome="request_error", error_class=call["error_class"], error=call["error"])
+            return out
+        choice = body["choices"][0] if isinstance(body["choices"][0], dict) else {}
+        message = choice.get("message")
+        message = message if isinstance(message, dict) else {}
+        content = message.get("content")
+        if not isinstance(content, str):
+            content = None if content is None else json.dumps(content)
+        usage = body.get("usage") or {}
+        details = usage.get("completion_tokens_details") or {}
+        out.update(
+            response=body,
+            content=content,
+            finish_reason=choice.get("finish_reason"),
+            usage={
+                "prompt_tokens": usage.get("prompt_tokens"),
+                "completion_tokens": usage.get("completion_tokens"),
+                "reasoning_tokens": details.get("reasoning_tokens") if isinstance(details, dict) else None,
+                "total_tokens": usage.get("total_tokens"),
+            },
+        )
+        parsed = parse_answer(content, prep.inst.problem, prep.inst.name)
+        out.update(parse_status=parsed.status, parse_error=parsed.error, solution=parsed.solution)
+        if parsed.truncated_after:
+            out["parse_note"] = "an unfinished JSON object follows the one taken"
+        if not parsed.ok:
+            out["outcome"] = "parse_error"
+            return out
+        try:
+            verification = verify(prep.inst, parsed.solution)
+        except Exception as exc:  # a verifier bug must not end the run; the record says what happened
+            out.update(
+                outcome="parse_error",
+                parse_status="verifier_error",
+                parse_error=f"{type(exc).__name__}: {exc}",
+            )
+            return out
+        counts = Counter(v.code for v in verification.violations)
+        objective = verification.objective
+        ref = prep.reference or {}
+        out.update(
+            outcome="feasible" if verification.feasible else "infeasible",
+            violations=[v.to_dict() for v in verification.violations],
+            violation_counts=dict(counts),
+            objective=objective,
+            claimed_objective=parsed.claimed_objective,
+            claim_status=claim_status(parsed.claimed_objective, objective),
+        )
+        if verification.feasible:
+            out["gap_pct"] = _pct(objective, ref.get("value"))
+            out["gap_to_bound_pct"] = _pct(objective, ref.get("lower_bound"))
+        return out
+
+    async def run_sample(self, client: Any, cache: Any, prep: _Prepared, sample: int) -> dict[str, Any]:
+        from schedbench.llm_eval.prompts import repair_message
+
+        params = self.base_params(prep.inst.problem)
+        if self.config.seed is not None:
+            params["seed"] = self.config.seed + sample
+        messages = list(prep.prompt.messages)
+        rounds: list[dict[str, Any]] = []
+        for r in range(self.config.repair_rounds + 1):
+            call = await self._call(
+                client, cache, {**params, "messages": messages}, sample, f"{prep.inst.name}#{sample}.{r}"
+            )
+            scored = self._score(prep, call)
+            scored["round"] = r
+            rounds.append(scored)
+            if scored["outcome"] in ("feasible", "request_error") or r == self.config.repair_rounds:
+                break
+            feedback = repair_message(
+                scored.get("violations"),
+                scored.get("parse_error") if scored["outcome"] == "parse_error" else None,
+            )
+            messages = [
+                *messages,
+                {"role": "assistant", "content": scored.get("content") or ""},
+                {"role": "user", "content": feedback},
+            ]
+        first = rounds[0]
+        feasible_round = next((x["round"] for x in rounds if x["outcome"] == "feasible"), None)
+        request = {k: v for k, v in params.items()}
+        request["messages_sha256"] = hashlib.sha256(
+            json.dumps(prep.prompt.messages, sort_keys=True).encode()
+        ).hexdigest()[:16]
+        request["timeout_s"] = self.config.timeout_s
+        record: dict[str, Any] = {
+            "instance": prep.inst.name,
+            "sample": sample,
+            "outcome": first["outcome"],
+            "problem": prep.inst.problem,
+            "level": prep.level,
+            "family": prep.family,
+            "rendering": prep.rendering,
+            "model": self.config.model,
+            "instance_hash": prep.instance_hash,
+            "template_id": prep.prompt.template_id,
+            "template_hash": prep.prompt.template_hash,
+            "request": request,
+            "reference": ref.get("value") if (ref := prep.reference) else None,
+            "reference_kind": ref.get("kind") if ref else None,
+            "bound": ref.get("lower_bound") if ref else None,
+            **{k: v for k, v in first.items() if k not in ("round",)},
+            "repair": {
+                "rounds": [{k: v for k, v in x.items() if k != "response"} for x in rounds[1:]],
+                "feasible_round": feasible_round,
+                "final_outcome": rounds[-1]["outcome"],
+            },
+            "time_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        }
+        return record
+
+    # ---- the run ----
+    async def run(self) -> RunSummary:
+        from schedbench.llm_eval import manifest as run_manifest
+        from schedbench.llm_eval.cache import ResponseCache, default_cache_path
+        from schedbench.llm_eval.client import ChatClient, RetryPolicy, resolve_api_key
+
+        started = time.time()
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        prepared = self.load_instances()
+        previous = run_manifest.read_manifest(self.run_dir)
+        run_manifest.check_resume_compatible(previous, self.config)
+        prices = run_manifest.load_price_table(self.config.price_table, self.config.model)
+        api_key, key_source = resolve_api_key(self.config.api_key_env)
+        policy = RetryPolicy(
+            max_attempts=self.config.max_attempts,
+            base_delay_s=self.config.backoff_base_s,
+            total_deadline_s=self.config.total_deadline_s,
+        )
+        client = ChatClient(
+            self.config.base_url,
+            api_key=api_key,
+            timeout_s=self.config.timeout_s,
+            policy=policy,
+            max_connections=max(self.config.concurrency, 1),
+        )
+        handler = logging.FileHandler(self.run_dir / LOG_FILE, encoding="utf-8")
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+        logger = logging.getLogger("schedbench.llm_eval")
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        cache = None
+        writer = None
+        try:
+            models = await client.list_models()
+            run_manifest.write_run_manifest(
+                self.run_dir,
+                self.config,
+                models=models,
+                key_source=key_source,
+                status="running",
+                started=started,
+                previous=previous,
+                prices=prices,
+            )
+            cache = (
+                ResponseCache(self.config.cache_path or default_cache_path())
+                if self.config.use_cache
+                else None
+            )
+            writer = _Appender(self.run_dir / SAMPLES_FILE)
+            done = {(r.get("instance"), r.get("sample")) for r in writer.existing}
+            work = [
+                (p, s) for p in prepared for s in range(self.config.samples) if (p.inst.name, s) not in done
+            ]
+            total = len(prepared) * self.config.samples
+            skipped = total - len(work)
+            logger.info("run start: %d samples, %d already done", total, skipped)
+            await self._run_all(client, cache, writer, work, total, skipped)
+        finally:
+            if writer is not None:
+                writer.close()
+            if cache is not None:
+                cache.close()
+            await client.aclose()
+            logger.removeHandler(handler)
+            handler.close()
+        run_manifest.write_run_manifest(
+            self.run_dir,
+            self.config,
+            models=models,
+            key_source=key_source,
+            status="complete",
+            started=started,
+            previous=previous,
+            prices=prices,
+        )
+        return RunSummary(
+            run_dir=str(self.run_dir),
+            total=total,
+            skipped=skipped,
+            written=sum(self.outcomes.values()),
+            outcomes=dict(self.outcomes),
+            cache_hits=self.cache_hits,
+            requests=self.requests,
+            wall_s=round(time.time() - started, 3),
+        )
+
+    async def _run_all(
+        self, client: Any, cache: Any, writer: _Appender, work: list, total: int, skipped: int
+    ) -> None:
+        sem = asyncio.Semaphore(self.config.concurrency)
+        pending: set[asyncio.Task] = set()
+
+        async def one(prep: _Prepared, sample: int) -> None:
+            try:
+                record = await self.run_sample(client, cache, prep, sample)
+                writer.write(record)
+                self.outcomes[record["outcome"]] += 1
+                if self.progress:
+                    self.progress(skipped + sum(self.outcomes.values()), total, self.outcomes)
+            finally:
+                sem.release()
+
+        for prep, sample in work:
+            await sem.acquire()
+            task = asyncio.create_task(one(prep, sample))
+            pending.add(task)
+            task.add_done_callback(pending.discard)
+        if pending:
+            await asyncio.gather(*pending)
+
+
+def run_eval(
+    config: EvalConfig, progress: Callable[[int, int, Counter[str]], None] | None = None
+) -> RunSummary:
+    """Run (or resume) an evaluation and return its summary."""
+    return asyncio.run(Evaluation(config, progress).run())
+
+
+def config_dict(config: EvalConfig) -> dict[str, Any]:
+    """The configuration as JSON (the API key is not part of it, only the variable's name)."""
+    return asdict(config)
