@@ -95,12 +95,14 @@ def generate() -> None:
 
 def _write_generated(records, *, total: int, output: str, force: bool, command: str, config: dict) -> None:
     """Write records atomically behind a progress bar, then a manifest beside the output."""
+    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from schedbench.datasets import manifest_path_for, write_jsonl_atomic, write_manifest
 
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, transient=True, console=None) as progress:
+    console = Console(stderr=True)
+    with Progress(*columns, transient=True, console=console, disable=not console.is_terminal) as progress:
         bar = progress.add_task(command, total=total)
 
         def ticking():
