@@ -433,7 +433,10 @@ def llm_report(
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True)
 @click.option(
-    "--heuristic", default="builtin", show_default=True, help="Registry heuristic name, or builtin."
+    "--heuristic",
+    default="auto",
+    show_default=True,
+    help="auto, builtin, a registry rule name, or per problem: rcpsp=lft-serial,smtt=atc.",
 )
 @click.option("--style", type=click.Choice(["plain", "fenced", "prose"]), default="plain", show_default=True)
 @click.option(

@@ -100,13 +100,25 @@ def rcpsp_serial_sgs(inst: Any) -> dict[str, Any]:
 BUILTIN = {"smtt": ("edd", edd), "jssp": ("greedy", jssp_greedy), "rcpsp": ("serial-sgs", rcpsp_serial_sgs)}
 
 
-def solve(inst: Any, heuristic: str = "builtin") -> dict[str, Any]:
-    """A solution from the registry's ``heuristic`` for this problem, or the built-in rule for ``builtin``."""
-    if heuristic != "builtin":
+AUTO = {"smtt": "mddc", "jssp": "mwkr-active", "rcpsp": "lft-serial"}
+
+
+def pick(spec: str, problem: str) -> str:
+    """The rule name for ``problem`` from ``auto``, ``builtin``, one name, or ``rcpsp=lft-serial,smtt=atc``."""
+    if "=" in spec:
+        choices = dict(part.split("=", 1) for part in spec.split(",") if "=" in part)
+        return choices.get(problem, "auto")
+    return spec
+
+
+def solve(inst: Any, heuristic: str = "auto") -> dict[str, Any]:
+    """A solution from the registry's rule (``auto``: a good default per problem) or the built-in rule."""
+    name = pick(heuristic, inst.problem)
+    if name != "builtin":
         try:
             from schedbench.heuristics.registry import get_heuristic
         except ImportError:
             get_heuristic = None
         if get_heuristic is not None:
-            return get_heuristic(inst.problem, heuristic)(inst)
+            return get_heuristic(inst.problem, AUTO[inst.problem] if name == "auto" else name)(inst)
     return BUILTIN[inst.problem][1](inst)

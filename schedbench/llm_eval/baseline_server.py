@@ -46,7 +46,7 @@ class RequestInfo:
 class BaselineConfig:
     """How the baseline answers: heuristic, answer style, fault probabilities and their parameters."""
 
-    heuristic: str = "builtin"
+    heuristic: str = "auto"
     style: str = "plain"
     faults: dict[str, float] = field(default_factory=dict)
     delay_s: float = 5.0
