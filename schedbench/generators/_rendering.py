@@ -22,6 +22,8 @@ _STAGES: tuple[tuple[str, ...], ...] = (
      "enable_monitoring", "handover_to_operations", "decommission_old_site"),
 )  # fmt: skip
 
+_STAGE_LABELS = ("preparation", "shutdown and packing", "transport", "installation", "cutover and validation")
+
 _RESOURCES: tuple[tuple[str, str, str], ...] = (
     ("it_team", "IT operations engineers on shift", "change freeze"),
     ("forklift", "forklifts at the sites", "maintenance window"),
@@ -44,12 +46,21 @@ def synthetic_resource_names(r: int) -> list[str]:
     return [f"R{i + 1}" for i in range(r)]
 
 
+def _stage(layer: int, layers: int) -> int:
+    return (layer * len(_STAGES)) // max(layers, 1)
+
+
+def domain_task_descriptions(layer_of: np.ndarray, layers: int) -> list[str]:
+    """``"migration stage: transport"`` and the like, one per task."""
+    return [f"migration stage: {_STAGE_LABELS[_stage(layer, layers)]}" for layer in layer_of.tolist()]
+
+
 def domain_task_names(rng: np.random.Generator, layer_of: np.ndarray, layers: int) -> list[str]:
     """Unique migration-step names; a task's stage follows its layer (early layers prepare, late cut over)."""
     used: dict[str, int] = {}
     names = []
     for layer in layer_of.tolist():
-        stage = _STAGES[(layer * len(_STAGES)) // max(layers, 1)]
+        stage = _STAGES[_stage(layer, layers)]
         fresh = [b for b in stage if b.endswith("_batch") or b not in used]
         base = fresh[int(rng.integers(len(fresh)))]
         used[base] = used.get(base, 0) + 1

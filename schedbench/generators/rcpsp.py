@@ -175,7 +175,7 @@ def _build(seed, rep, level, base, chain, args, names_by_rendering):
                 rng.integers(0, max(1, int(durations[i])), endpoint=True)
             )
 
-    task_names, resource_rows = names_by_rendering
+    task_names, task_descriptions, resource_rows = names_by_rendering
     res_names = [row[0] for row in resource_rows]
     resources_out = []
     for r, (name, what, reason) in enumerate(resource_rows):
@@ -194,6 +194,8 @@ def _build(seed, rep, level, base, chain, args, names_by_rendering):
             "duration": int(durations[i]),
             "demands": {res_names[r]: int(demands[i, r]) for r in range(resources) if demands[i, r]},
         }
+        if task_descriptions:
+            row["description"] = task_descriptions[i]
         if i in side.releases:
             row["release"] = side.releases[i]
             row["deadline"] = side.deadlines[i]
@@ -264,9 +266,10 @@ def _build(seed, rep, level, base, chain, args, names_by_rendering):
 def _names(seed: int, rep: int, rendering: str, layer_of: np.ndarray, layers: int, resources: int):
     if rendering == "domain":
         task_names = _rendering.domain_task_names(stream(seed, _NAMES, rep), layer_of, layers)
-        return task_names, _rendering.domain_resources(resources)
+        descriptions = _rendering.domain_task_descriptions(layer_of, layers)
+        return task_names, descriptions, _rendering.domain_resources(resources)
     rows = [(name, "", "") for name in _rendering.synthetic_resource_names(resources)]
-    return _rendering.synthetic_task_names(len(layer_of)), rows
+    return _rendering.synthetic_task_names(len(layer_of)), None, rows
 
 
 def iter_rcpsp_ladder_with_witness(
