@@ -301,6 +301,66 @@ def import_cmd(
 # ---- end section: solve ----
 
 # ---- section: heuristics / leaderboard ----
+@main.group()
+def heuristics() -> None:
+    """Built-in heuristic rules."""
+
+
+@heuristics.command("list")
+@click.option("--problem", type=click.Choice(["smtt", "jssp", "rcpsp"]), default=None, help="Only this problem.")
+def heuristics_list(problem: str | None) -> None:
+    """List the built-in rules by problem."""
+    from schedbench.heuristics import list_heuristics
+
+    for h in list_heuristics(problem):
+        click.echo(f"{h.problem:6} {h.name:20} {h.description}")
+
+
+@main.command()
+@click.argument("data", type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False), help="Report folder.")
+@click.option("--references", type=click.Path(exists=True, dir_okay=False), help="Solve output JSONL.")
+@click.option("--heuristics", "names", default="all", show_default=True, help="Comma-separated rules, or all.")
+@click.option("--plugin", "plugins", multiple=True, type=click.Path(exists=True, dir_okay=False), help="Rule file.")
+@click.option("--workers", type=int, default=None, help="Parallel processes (default: CPU count).")
+@click.option("--cpu-limit", type=int, default=10, show_default=True, help="Plug-in CPU seconds per instance.")
+@click.option("--timeout", type=float, default=30.0, show_default=True, help="Plug-in wall seconds per instance.")
+@click.option("--memory-mb", type=int, default=2048, show_default=True, help="Plug-in address space (MiB).")
+@click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
+def leaderboard(data, out_dir, references, names, plugins, workers, cpu_limit, timeout, memory_mb, no_plots) -> None:
+    """Run every rule (and plug-in) on every instance of DATA and rank them against references.
+
+    Results go to OUTPUT/results.jsonl as they come (re-running resumes); Markdown, CSV,
+    leaderboard.json and PNG plots are written at the end. Plug-in limits are not a security boundary.
+    """
+    from rich.console import Console
+
+    from schedbench.heuristics.leaderboard import run_leaderboard
+    from schedbench.heuristics.sandbox import Limits
+    from schedbench.reports.leaderboard_report import rich_table
+
+    limits = Limits(cpu_seconds=cpu_limit, wall_seconds=timeout, memory_bytes=memory_mb * 1024 * 1024)
+    result = run_leaderboard(
+        data,
+        out_dir,
+        heuristics=names,
+        plugins=plugins,
+        references=references,
+        workers=workers,
+        limits=limits,
+        plots=not no_plots,
+    )
+    console = Console()
+    console.print(rich_table(result))
+    if result.suspects:
+        count = len({s["instance"] for s in result.suspects})
+        console.print(
+            f"[bold red]{count} instance(s) have a reference claimed optimal that a heuristic beats; "
+            "those references are wrong (see suspect_references.csv).[/]"
+        )
+    for path in result.files:
+        click.echo(path)
+
 
 # ---- end section: heuristics / leaderboard ----
 

@@ -1,0 +1,222 @@
+"""Render a leaderboard: rich table, Markdown, CSV, ``leaderboard.json`` and PNG plots (matplotlib, Agg)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+COLUMNS = (
+    "heuristic",
+    "group",
+    "instances",
+    "feasible",
+    "feasible_share",
+    "failures",
+    "with_reference",
+    "mean_gap_pct",
+    "ratio_gap_pct",
+    "zero_ref_positive",
+    "beats_reference",
+    "improves_reference",
+    "wins",
+    "mean_time_ms",
+)
+
+
+def _fmt(value: Any, digits: int = 2) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def ranked(rows: list[dict[str, Any]], group: str = "all") -> list[dict[str, Any]]:
+    """Rows of one group, best first: highest feasible share, then lowest mean gap, then ratio gap."""
+
+    def key(r: dict[str, Any]):
+        gap = r["mean_gap_pct"] if r["mean_gap_pct"] is not None else math.inf
+        ratio = r["ratio_gap_pct"] if r["ratio_gap_pct"] is not None else math.inf
+        return (-r["feasible_share"], gap, ratio, r["heuristic"])
+
+    return sorted((r for r in rows if r.get("group") == group), key=key)
+
+
+def rich_table(result: Any, group: str = "all"):
+    """A rich Table of one group's rows."""
+    from rich.table import Table
+
+    table = Table(title=f"{result.problem} leaderboard ({group})")
+    for col in (
+        "heuristic",
+        "feasible",
+        "mean gap %",
+        "ratio gap %",
+        "ref 0, H>0",
+        "beats ref",
+        "wins",
+        "ms/inst",
+    ):
+        table.add_column(col, justify="left" if col == "heuristic" else "right", no_wrap=col == "heuristic")
+    for r in ranked(result.rows, group):
+        table.add_row(
+            r["heuristic"],
+            f"{r['feasible']}/{r['instances']}",
+            _fmt(r["mean_gap_pct"]),
+            _fmt(r["ratio_gap_pct"]),
+            str(r["zero_ref_positive"]),
+            f"[bold red]{r['beats_reference']}[/]" if r["beats_reference"] else "0",
+            str(r["wins"]),
+            _fmt(r["mean_time_ms"], 1),
+        )
+    return table
+
+
+def markdown(result: Any) -> str:
+    """The whole leaderboard as Markdown: overall ranking, suspect references, then every class."""
+    lines = [f"# {result.problem} leaderboard", ""]
+    lines += [
+        "Mean gap: mean over feasible results with reference > 0 of 100 (H - ref) / ref (the EDDC/MDDC "
+        "paper's metric). Ratio gap: 100 (sum H - sum ref) / sum ref. Scores come from the verifier.",
+        "",
+    ]
+    if result.suspects:
+        count = len({s["instance"] for s in result.suspects})
+        lines += [
+            f"**Warning: heuristics beat a reference that claims to be optimal (or a lower bound) on {count} "
+            "instance(s). Those references are wrong, and every gap computed against them is suspect.** "
+            "See `suspect_references.csv`.",
+            "",
+        ]
+    groups = list(dict.fromkeys(r["group"] for r in result.rows))
+    header = [
+        "heuristic",
+        "feasible",
+        "mean gap %",
+        "ratio gap %",
+        "ref 0, H>0",
+        "beats ref",
+        "wins",
+        "ms/inst",
+    ]
+    for group in groups:
+        lines += [f"## {'All instances' if group == 'all' else group}", ""]
+        lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        for r in ranked(result.rows, group):
+            cells = [
+                r["heuristic"],
+                f"{r['feasible']}/{r['instances']}",
+                _fmt(r["mean_gap_pct"]),
+                _fmt(r["ratio_gap_pct"]),
+                str(r["zero_ref_positive"]),
+                f"**{r['beats_reference']}**" if r["beats_reference"] else "0",
+                str(r["wins"]),
+                _fmt(r["mean_time_ms"], 2),
+            ]
+            lines.append("| " + " | ".join(cells) + " |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _write_csv(path: Path, rows: list[dict[str, Any]], columns: tuple[str, ...]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(columns), extrasaction="ignore")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: ("" if row.get(k) is None else row.get(k)) for k in columns})
+
+
+def write_reports(result: Any, out: Path, *, plots: bool = True) -> list[str]:
+    """Write leaderboard.md, leaderboard.csv, leaderboard.json, suspect_references.csv and plots; return paths."""
+    out = Path(out)
+    files = []
+    md = out / "leaderboard.md"
+    md.write_text(markdown(result), encoding="utf-8")
+    files.append(md)
+    table = out / "leaderboard.csv"
+    _write_csv(table, result.rows, COLUMNS)
+    files.append(table)
+    by_size = out / "leaderboard_by_size.csv"
+    _write_csv(by_size, result.size_rows, tuple("size" if c == "group" else c for c in COLUMNS))
+    files.append(by_size)
+    doc = out / "leaderboard.json"
+    payload = {
+        "problem": result.problem,
+        "rows": result.rows,
+        "by_size": result.size_rows,
+        "suspect_references": result.suspects,
+    }
+    doc.write_text(json.dumps(payload, indent=1, default=str) + "\n", encoding="utf-8")
+    files.append(doc)
+    if result.suspects:
+        suspects = out / "suspect_references.csv"
+        _write_csv(
+            suspects, result.suspects, ("instance", "heuristic", "objective", "reference", "kind", "source")
+        )
+        files.append(suspects)
+    if plots:
+        files += plot_gap_by_group(result.rows, out / "gap_by_class.png", result.problem)
+        files += plot_gap_vs_size(result.size_rows, out / "gap_vs_size.png", result.problem)
+    return [str(f) for f in files]
+
+
+def plot_gap_by_group(rows: list[dict[str, Any]], path: Path, problem: str = "") -> list[Path]:
+    """Heatmap of the mean gap per heuristic (rows, best first) and class (columns); nothing without gaps."""
+    classes = [g for g in dict.fromkeys(r["group"] for r in rows) if g != "all"] or ["all"]
+    order = [r["heuristic"] for r in ranked(rows, "all")]
+    cell = {(r["heuristic"], r["group"]): r["mean_gap_pct"] for r in rows}
+    values = [[cell.get((h, g)) for g in classes] for h in order]
+    if not any(v is not None for line in values for v in line):
+        return []
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    data = np.array([[np.nan if v is None else v for v in line] for line in values], dtype=float)
+    fig, ax = plt.subplots(figsize=(max(6, 0.7 * len(classes) + 3), max(3, 0.35 * len(order) + 1.5)))
+    image = ax.imshow(data, aspect="auto", cmap="viridis_r")
+    ax.set_xticks(range(len(classes)), classes, rotation=60, ha="right", fontsize=8)
+    ax.set_yticks(range(len(order)), order, fontsize=8)
+    if data.size <= 400:
+        for (i, j), v in np.ndenumerate(data):
+            if not np.isnan(v):
+                ax.text(j, i, f"{v:.1f}", ha="center", va="center", fontsize=6, color="white")
+    fig.colorbar(image, ax=ax, label="mean gap %")
+    ax.set_title(f"{problem} mean gap by class".strip())
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return [path]
+
+
+def plot_gap_vs_size(size_rows: list[dict[str, Any]], path: Path, problem: str = "") -> list[Path]:
+    """Mean gap against instance size, one line per heuristic."""
+    series: dict[str, list[tuple[float, float]]] = {}
+    for r in size_rows:
+        if r["mean_gap_pct"] is not None:
+            series.setdefault(r["heuristic"], []).append((r["size"], r["mean_gap_pct"]))
+    if not series:
+        return []
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for name, points in sorted(series.items()):
+        points.sort()
+        ax.plot([p[0] for p in points], [p[1] for p in points], marker="o", markersize=3, label=name)
+    ax.set_xlabel("size (jobs / operations / tasks)")
+    ax.set_ylabel("mean gap %")
+    ax.set_title(f"{problem} gap against size".strip())
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=6, ncol=2 if len(series) > 8 else 1)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return [path]
