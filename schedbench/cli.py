@@ -301,13 +301,17 @@ def import_cmd(
 # ---- end section: solve ----
 
 # ---- section: heuristics / leaderboard ----
+
+
 @main.group()
 def heuristics() -> None:
     """Built-in heuristic rules."""
 
 
 @heuristics.command("list")
-@click.option("--problem", type=click.Choice(["smtt", "jssp", "rcpsp"]), default=None, help="Only this problem.")
+@click.option(
+    "--problem", type=click.Choice(["smtt", "jssp", "rcpsp"]), default=None, help="Only this problem."
+)
 def heuristics_list(problem: str | None) -> None:
     """List the built-in rules by problem."""
     from schedbench.heuristics import list_heuristics
@@ -318,16 +322,28 @@ def heuristics_list(problem: str | None) -> None:
 
 @main.command()
 @click.argument("data", type=click.Path(exists=True, dir_okay=False))
-@click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False), help="Report folder.")
+@click.option(
+    "-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False), help="Report folder."
+)
 @click.option("--references", type=click.Path(exists=True, dir_okay=False), help="Solve output JSONL.")
-@click.option("--heuristics", "names", default="all", show_default=True, help="Comma-separated rules, or all.")
-@click.option("--plugin", "plugins", multiple=True, type=click.Path(exists=True, dir_okay=False), help="Rule file.")
+@click.option(
+    "--heuristics", "names", default="all", show_default=True, help="Comma-separated rules, or all."
+)
+@click.option(
+    "--plugin", "plugins", multiple=True, type=click.Path(exists=True, dir_okay=False), help="Rule file."
+)
 @click.option("--workers", type=int, default=None, help="Parallel processes (default: CPU count).")
-@click.option("--cpu-limit", type=int, default=10, show_default=True, help="Plug-in CPU seconds per instance.")
-@click.option("--timeout", type=float, default=30.0, show_default=True, help="Plug-in wall seconds per instance.")
+@click.option(
+    "--cpu-limit", type=int, default=10, show_default=True, help="Plug-in CPU seconds per instance."
+)
+@click.option(
+    "--timeout", type=float, default=30.0, show_default=True, help="Plug-in wall seconds per instance."
+)
 @click.option("--memory-mb", type=int, default=2048, show_default=True, help="Plug-in address space (MiB).")
 @click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
-def leaderboard(data, out_dir, references, names, plugins, workers, cpu_limit, timeout, memory_mb, no_plots) -> None:
+def leaderboard(
+    data, out_dir, references, names, plugins, workers, cpu_limit, timeout, memory_mb, no_plots
+) -> None:
     """Run every rule (and plug-in) on every instance of DATA and rank them against references.
 
     Results go to OUTPUT/results.jsonl as they come (re-running resumes); Markdown, CSV,
