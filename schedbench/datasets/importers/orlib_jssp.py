@@ -89,8 +89,10 @@ def read(path: str) -> ImportResult:
             continue
         header_line = i
         if len(values) != 2:
+            following = next((t.strip() for t in lines[i:] if t.strip()), "")
+            hint = " (Taillard layout? use format taillard)" if following.lower().startswith("times") else ""
             raise SchedbenchError(
-                f"expected 'n m' (2 integers), found {len(values)}", source=path, line=i, field="header"
+                f"expected 'n m' (2 integers), found {len(values)}{hint}", source=path, line=i, field="header"
             )
         n, m = values
         if n < 1 or m < 1:
