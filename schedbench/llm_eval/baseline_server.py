@@ -2,7 +2,8 @@
 
 It speaks ``GET /v1/models`` and ``POST /v1/chat/completions`` on localhost, rebuilds the instance from
 the prompt's ``<instance_data>`` block, answers with a heuristic schedule, and can inject faults
-(garbage, truncated JSON, infeasible schedules, a wrong claimed objective, 429, 500, delays) so the
+(garbage, truncated JSON, infeasible schedules, a wrong claimed objective, 429, 500, delays,
+dropped connections) so the
 whole pipeline can be dry-run without a model. ``GET /stats`` reports request counts.
 """
 
@@ -21,7 +22,7 @@ from typing import Any
 
 from schedbench.problems.errors import SchedbenchError
 
-FAULTS = ("garbage", "truncate", "infeasible", "lie", "429", "500", "delay")
+FAULTS = ("garbage", "truncate", "infeasible", "lie", "429", "500", "delay", "drop")
 STYLES = ("plain", "fenced", "prose")
 _REASONS = {
     200: "OK",
@@ -113,6 +114,8 @@ class BaselineServer:
                     headers[key.strip().lower()] = value.strip()
                 body = await reader.readexactly(int(headers.get("content-length", "0") or 0))
                 status, extra, payload = await self.route(method, target.split("?")[0], body)
+                if status == 0:
+                    break  # the "drop" fault: close the connection without an answer
                 reason = _REASONS.get(status, "Error")
                 head = [
                     f"HTTP/1.1 {status} {reason}",
@@ -170,6 +173,8 @@ class BaselineServer:
                 {"Retry-After": self.config.retry_after},
                 _error("rate limited (injected)", "rate_limit_error"),
             )
+        if fault == "drop":
+            return 0, {}, b""
         if fault == "500":
             return 500, {}, _error("server error (injected)", "server_error")
         if fault == "delay":
@@ -306,7 +311,12 @@ class ServerThread:
         async def stop() -> None:
             assert self.handler.server is not None
             self.handler.server.close()
+            others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in others:
+                task.cancel()
+            await asyncio.gather(*others, return_exceptions=True)
 
         asyncio.run_coroutine_threadsafe(stop(), self.loop).result(10)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(10)
+        self.loop.close()
