@@ -265,7 +265,8 @@ def import_cmd(
         MofNCompleteColumn(),
         TimeElapsedColumn(),
     )
-    with Progress(*columns, console=console, transient=True, disable=len(files) < 20) as progress:
+    quiet = len(files) < 20 or not console.is_terminal
+    with Progress(*columns, console=console, transient=True, disable=quiet) as progress:
         bar = progress.add_task(format, total=len(files))
         result = import_files(format, files, list(references), on_file=lambda _path: progress.advance(bar))
     for name, reason in result.skipped:
