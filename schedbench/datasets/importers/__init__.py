@@ -114,5 +114,6 @@ def import_files(
         from schedbench.problems import parse_instance
 
         for inst in result.instances:
-            parse_instance(inst, source=inst["meta"]["source"]["file"])
+            origin = inst["meta"]["source"]
+            parse_instance(inst, source=origin["file"], line=origin.get("line"))
     return result
