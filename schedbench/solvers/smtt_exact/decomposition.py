@@ -13,16 +13,6 @@ from __future__ import annotations
 from .rules import Rules
 
 
-def longest_position(jobs: tuple[int, ...], p: list[int]) -> int:
-    """Position of the longest job, ties to the latest in EDD order."""
-    best = 0
-    best_p = p[jobs[0]]
-    for i in range(1, len(jobs)):
-        if p[jobs[i]] >= best_p:
-            best, best_p = i, p[jobs[i]]
-    return best
-
-
 def lawler_splits(
     jobs: tuple[int, ...], t: int, k_pos: int, p: list[int], d: list[int], rules: Rules
 ) -> list[tuple[int, int]]:

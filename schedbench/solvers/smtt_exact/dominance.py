@@ -10,13 +10,15 @@ from __future__ import annotations
 from .rules import Rules
 
 
-def shortest_first_job(jobs: tuple[int, ...], t: int, p: list[int], d: list[int]) -> int | None:
+def shortest_first_job(
+    jobs: tuple[int, ...], t: int, p: list[int], d: list[int], spt_rank: list[int]
+) -> int | None:
     """Position of a shortest job that may go first, or None.
 
     Emmons' first theorem: with ``p_s <= p_j`` and ``d_s <= max(d_j, t + p_j)`` swapping ``s`` in
     front of an adjacent ``j`` never hurts. Jobs due no earlier than ``s`` satisfy it already.
     """
-    s_pos = min(range(len(jobs)), key=lambda i: (p[jobs[i]], d[jobs[i]], i))
+    s_pos = jobs.index(min(jobs, key=spt_rank.__getitem__))
     d_s = d[jobs[s_pos]]
     for i in range(s_pos):
         j = jobs[i]
@@ -25,7 +27,9 @@ def shortest_first_job(jobs: tuple[int, ...], t: int, p: list[int], d: list[int]
     return s_pos
 
 
-def longest_last_job(jobs: tuple[int, ...], t: int, total: int, p: list[int], d: list[int]) -> int | None:
+def longest_last_job(
+    jobs: tuple[int, ...], t: int, total: int, p: list[int], d: list[int], lpt_rank: list[int]
+) -> int | None:
     """Position of a job that may go last, or None.
 
     A job due at or after ``t + total`` is on time in the last position. A longest job ``l`` may
@@ -34,7 +38,7 @@ def longest_last_job(jobs: tuple[int, ...], t: int, total: int, p: list[int], d:
     last = jobs[-1]
     if d[last] >= t + total:
         return len(jobs) - 1
-    l_pos = max(range(len(jobs)), key=lambda i: (p[jobs[i]], i))
+    l_pos = jobs.index(max(jobs, key=lpt_rank.__getitem__))
     limit = max(d[jobs[l_pos]], t + p[jobs[l_pos]])
     if d[last] <= limit:
         return l_pos
@@ -42,7 +46,13 @@ def longest_last_job(jobs: tuple[int, ...], t: int, total: int, p: list[int], d:
 
 
 def reduce_ends(
-    jobs: tuple[int, ...], t: int, p: list[int], d: list[int], rules: Rules
+    jobs: tuple[int, ...],
+    t: int,
+    p: list[int],
+    d: list[int],
+    rules: Rules,
+    spt_rank: list[int],
+    lpt_rank: list[int],
 ) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...], int, int]:
     """Fix jobs at both ends while a rule allows it.
 
@@ -58,7 +68,7 @@ def reduce_ends(
     while changed and len(jobs) > 1:
         changed = False
         if rules.emmons_first:
-            pos = shortest_first_job(jobs, t, p, d)
+            pos = shortest_first_job(jobs, t, p, d, spt_rank)
             if pos is not None:
                 j = jobs[pos]
                 t += p[j]
@@ -69,7 +79,7 @@ def reduce_ends(
                 changed = True
                 continue
         if rules.emmons_last:
-            pos = longest_last_job(jobs, t, total, p, d)
+            pos = longest_last_job(jobs, t, total, p, d, lpt_rank)
             if pos is not None:
                 j = jobs[pos]
                 cost += max(0, t + total - d[j])
@@ -81,7 +91,7 @@ def reduce_ends(
 
 
 def closed_form(
-    jobs: tuple[int, ...], t: int, p: list[int], d: list[int]
+    jobs: tuple[int, ...], t: int, p: list[int], d: list[int], spt_rank: list[int]
 ) -> tuple[int, tuple[int, ...]] | None:
     """Solve the subproblem directly when EDD has no tardiness or every job is always tardy."""
     c = t
@@ -92,7 +102,7 @@ def closed_form(
     else:
         return 0, jobs
     if all(t + p[j] >= d[j] for j in jobs):
-        order = tuple(sorted(jobs, key=lambda j: (p[j], d[j], j)))
+        order = tuple(sorted(jobs, key=spt_rank.__getitem__))
         c = t
         cost = 0
         for j in order:

@@ -1,15 +1,21 @@
-"""Memoised decomposition search: exact optimum of a subproblem (EDD job tuple, start time)."""
+"""Memoised decomposition search with bounds, for subproblems (EDD job tuple, start time).
+
+``cost(jobs, t, limit)`` returns the exact optimum when it is below ``limit``; otherwise it
+returns a lower bound that is at least ``limit`` (a "fail high", as in alpha-beta search). The
+memo keeps either kind of answer, in the spirit of Branch & Memorize: an exact value is reused
+as is, a lower bound is reused whenever it already reaches the new limit.
+"""
 
 from __future__ import annotations
 
 import time
 
 from .bounds import sorted_pairing_bound
-from .decomposition import lawler_splits, longest_position
+from .decomposition import lawler_splits
 from .dominance import closed_form, reduce_ends
 from .rules import Rules
 
-_INF = float("inf")
+INFINITY = 1 << 62
 
 
 class SearchTimeout(Exception):
@@ -17,91 +23,115 @@ class SearchTimeout(Exception):
 
 
 class DecompositionSearch:
-    """Solves subproblems exactly and remembers each one's cost and how it was split.
+    """Solves subproblems and remembers each one's value and how it was split.
 
-    A memo entry is ``(cost, plan)`` with plan one of ``("seq", order)``,
-    ``("wrap", firsts, inner, inner_start, lasts)`` or ``("split", k_pos, s, c_k)``; ``order``
-    rebuilds the sequence from these plans.
+    A memo entry is ``(value, exact, plan)``; for exact entries plan is one of
+    ``("seq", order)``, ``("wrap", firsts, inner, inner_start, lasts)`` or
+    ``("split", k_pos, s, c_k)``, and ``order`` rebuilds the sequence from these plans.
     """
 
-    CHECK_EVERY = 512
+    CHECK_EVERY = 1024
 
     def __init__(self, p: list[int], d: list[int], rules: Rules, deadline: float) -> None:
         self.p = p
         self.d = d
         self.rules = rules
         self.deadline = deadline
-        self.memo: dict[tuple[tuple[int, ...], int], tuple[int, tuple]] = {}
+        n = len(p)
+        self.spt_rank = _ranks(sorted(range(n), key=lambda j: (p[j], d[j], j)))
+        self.lpt_rank = _ranks(sorted(range(n), key=lambda j: (p[j], j)))
+        self.memo: dict[tuple[tuple[int, ...], int], tuple[int, bool, tuple]] = {}
         self.nodes = 0
         self.memo_hits = 0
         self.splits_tried = 0
         self.splits_pruned = 0
 
-    def cost(self, jobs: tuple[int, ...], t: int) -> int:
-        """Optimal total tardiness of ``jobs`` (EDD-sorted tuple) started at ``t``."""
+    def cost(self, jobs: tuple[int, ...], t: int, limit: int = INFINITY) -> int:
+        """Optimum of ``jobs`` from ``t`` if below ``limit``, else a lower bound ``>= limit``."""
         key = (jobs, t)
-        if self.rules.memo:
-            hit = self.memo.get(key)
-            if hit is not None:
-                self.memo_hits += 1
-                return hit[0]
+        hit = self.memo.get(key)
+        if hit is not None and self.rules.memo and (hit[1] or hit[0] >= limit):
+            self.memo_hits += 1
+            return hit[0]
         self.nodes += 1
         if self.nodes % self.CHECK_EVERY == 0 and time.perf_counter() > self.deadline:
             raise SearchTimeout
-        entry = self._solve(jobs, t)
-        self.memo[key] = entry
-        return entry[0]
+        value, plan = self._solve(jobs, t, limit)
+        exact = value < limit
+        if hit is None or not hit[1]:
+            self.memo[key] = (value, exact, plan)
+        return value
 
-    def _solve(self, jobs: tuple[int, ...], t: int) -> tuple[int, tuple]:
+    def _solve(self, jobs: tuple[int, ...], t: int, limit: int) -> tuple[int, tuple]:
         p, d, rules = self.p, self.d, self.rules
         if len(jobs) <= 1:
             return (max(0, t + p[jobs[0]] - d[jobs[0]]) if jobs else 0), ("seq", jobs)
         if rules.trivial_cases:
-            solved = closed_form(jobs, t, p, d)
+            solved = closed_form(jobs, t, p, d, self.spt_rank)
             if solved is not None:
                 return solved[0], ("seq", solved[1])
         if rules.emmons_first or rules.emmons_last:
-            firsts, inner, lasts, start, fixed = reduce_ends(jobs, t, p, d, rules)
+            firsts, inner, lasts, start, fixed = reduce_ends(
+                jobs, t, p, d, rules, self.spt_rank, self.lpt_rank
+            )
             if len(inner) < len(jobs):
-                return fixed + self.cost(inner, start), ("wrap", firsts, inner, start, lasts)
-        return self._split(jobs, t)
+                value = fixed + self.cost(inner, start, limit - fixed)
+                return value, ("wrap", firsts, inner, start, lasts)
+        return self._split(jobs, t, limit)
 
-    def _split(self, jobs: tuple[int, ...], t: int) -> tuple[int, tuple]:
+    def _split(self, jobs: tuple[int, ...], t: int, limit: int) -> tuple[int, tuple]:
         p, d = self.p, self.d
         use_bound = self.rules.lower_bound
-        k_pos = longest_position(jobs, p)
-        d_k = d[jobs[k_pos]]
-        best: float = _INF
-        best_plan: tuple = ()
+        k = max(jobs, key=self.lpt_rank.__getitem__)
+        k_pos = jobs.index(k)
+        d_k = d[k]
+        candidates = []
         for s, c_k in lawler_splits(jobs, t, k_pos, p, d, self.rules):
-            self.splits_tried += 1
             left = jobs[:k_pos] + jobs[k_pos + 1 : s + 1]
             right = jobs[s + 1 :]
             tardy_k = c_k - d_k if c_k > d_k else 0
-            right_bound = sorted_pairing_bound(right, c_k, p, d) if use_bound else 0
-            if use_bound and sorted_pairing_bound(left, t, p, d) + tardy_k + right_bound >= best:
+            if use_bound:
+                left_bound = sorted_pairing_bound(left, t, p, d)
+                right_bound = sorted_pairing_bound(right, c_k, p, d)
+            else:
+                left_bound = right_bound = 0
+            candidates.append((left_bound + tardy_k + right_bound, s, c_k, left, right, tardy_k, right_bound))
+        candidates.sort()
+
+        best = limit
+        best_plan: tuple = ()
+        failed_bound = INFINITY
+        for bound, s, c_k, left, right, tardy_k, right_bound in candidates:
+            self.splits_tried += 1
+            if bound >= best:
                 self.splits_pruned += 1
+                failed_bound = min(failed_bound, bound)
                 continue
-            partial = self.cost(left, t) + tardy_k
+            partial = self.cost(left, t, best - tardy_k - right_bound) + tardy_k
             if partial + right_bound >= best:
                 self.splits_pruned += 1
+                failed_bound = min(failed_bound, partial + right_bound)
                 continue
-            total = partial + self.cost(right, c_k)
+            total = partial + self.cost(right, c_k, best - partial)
             if total < best:
                 best, best_plan = total, ("split", k_pos, s, c_k)
-        return int(best), best_plan
+            else:
+                failed_bound = min(failed_bound, total)
+        if best < limit:
+            return best, best_plan
+        return max(failed_bound, limit), ()
 
     def order(self, jobs: tuple[int, ...], t: int) -> list[int]:
         """The optimal sequence of a solved subproblem, rebuilt from the memo."""
         out: list[int] = []
-        stack = [(jobs, t)]
+        stack: list = [(jobs, t)]
         while stack:
             item = stack.pop()
             if isinstance(item, int):
                 out.append(item)
                 continue
             sub, start = item
-            plan = self.memo[(sub, start)][1] if len(sub) > 1 else ("seq", sub)
+            plan = self.memo[(sub, start)][2] if len(sub) > 1 else ("seq", sub)
             if plan[0] == "seq":
                 out.extend(plan[1])
             elif plan[0] == "wrap":
@@ -115,3 +145,10 @@ class DecompositionSearch:
                 stack.append(sub[k_pos])
                 stack.append((sub[:k_pos] + sub[k_pos + 1 : s + 1], start))
         return out
+
+
+def _ranks(order: list[int]) -> list[int]:
+    rank = [0] * len(order)
+    for position, j in enumerate(order):
+        rank[j] = position
+    return rank
