@@ -1,0 +1,61 @@
+"""The report: tables agree with the records; Markdown, CSV and PNG files are written; --compare works."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+from click.testing import CliRunner
+from test_llm_runner import config, records_of, write_data
+
+from schedbench.cli import main
+from schedbench.llm_eval.baseline_server import BaselineConfig, ServerThread
+from schedbench.llm_eval.report import make_report
+from schedbench.llm_eval.runner import run_eval
+
+
+def test_report_tables_match_records_and_files_are_written(tmp_path):
+    write_data(tmp_path / "data.jsonl", n_smtt=4)
+    faults = {"s1": "infeasible", "j2": "garbage"}
+    with ServerThread(BaselineConfig(), lambda info: faults.get(info.instance)) as server:
+        run_eval(config(tmp_path, server.url, samples=2, use_cache=False))
+        run_eval(config(tmp_path, server.url, samples=1, use_cache=False, run_dir=str(tmp_path / "run2")))
+    records = records_of(tmp_path / "run")
+    written = make_report([str(tmp_path / "run")], out_dir=str(tmp_path / "rep"))
+    names = {p.name for p in written}
+    assert {
+        "report.md",
+        "outcomes.csv",
+        "feasibility.csv",
+        "summary.csv",
+        "f_curve.png",
+        "violations_by_level.png",
+    } <= names
+    assert all(p.stat().st_size > 0 for p in written)
+    with (tmp_path / "rep" / "outcomes.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    for outcome in ("feasible", "infeasible", "parse_error", "request_error"):
+        assert sum(int(r[outcome]) for r in rows) == sum(rec["outcome"] == outcome for rec in records)
+    with (tmp_path / "rep" / "summary.csv").open() as handle:
+        summary = {r["problem"]: r for r in csv.DictReader(handle)}
+    assert float(summary["smtt"]["feasible_rate"]) == 0.75 and summary["smtt"]["K"] == "2"
+    assert "WAUC" in (tmp_path / "rep" / "report.md").read_text()
+
+    result = CliRunner().invoke(
+        main,
+        [
+            "llm",
+            "report",
+            str(tmp_path / "run"),
+            "--compare",
+            str(tmp_path / "run2"),
+            "--no-plots",
+            "-o",
+            str(tmp_path / "cmp"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    with (tmp_path / "cmp" / "summary.csv").open() as handle:
+        runs = {r["run"] for r in csv.DictReader(handle)}
+    assert runs == {"schedbench-baseline@run", "schedbench-baseline@run2"}
+    assert json.loads((tmp_path / "run" / "manifest.json").read_text())["llm"]["records"] == 18

@@ -1,0 +1,322 @@
+"""End-to-end runs against a real local chat-completions server: outcomes, records, cache, repair, resume."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from schedbench.cli import main
+from schedbench.llm_eval.baseline_server import BaselineConfig, ServerThread
+from schedbench.llm_eval.metrics import summarize
+from schedbench.llm_eval.runner import EvalConfig, run_eval
+from schedbench.problems import SchedbenchError, parse_instance, verify
+
+HEAD = {"schema": "schedbench/instance/v1"}
+
+
+def smtt(name: str, p: list[int], d: list[int], level: int) -> dict:
+    jobs = [{"name": f"J{i}", "processing_time": pi, "due_date": di} for i, (pi, di) in enumerate(zip(p, d))]
+    inst = parse_instance({**HEAD, "problem": "smtt", "name": name, "jobs": jobs})
+    best = min(
+        verify(inst, {"sequence": [f"J{i}" for i in order]}).objective
+        for order in itertools.permutations(range(len(p)))
+    )
+    ref = {
+        "value": best,
+        "kind": "optimal",
+        "lower_bound": best,
+        "upper_bound": best,
+        "source": "brute force",
+    }
+    return {**HEAD, "problem": "smtt", "name": name, "jobs": jobs, "meta": {"level": level, "reference": ref}}
+
+
+def jssp(name: str, level: int) -> dict:
+    jobs = [
+        {"name": "A", "operations": [{"machine": 0, "duration": 3}, {"machine": 1, "duration": 2}]},
+        {"name": "B", "operations": [{"machine": 1, "duration": 2}, {"machine": 0, "duration": 4}]},
+    ]
+    return {**HEAD, "problem": "jssp", "name": name, "machines": 2, "jobs": jobs, "meta": {"level": level}}
+
+
+def rcpsp(name: str, level: int) -> dict:
+    return {
+        **HEAD,
+        "problem": "rcpsp",
+        "name": name,
+        "resources": [{"name": "crew", "capacity": 2, "downtime": [[2, 4]]}],
+        "tasks": [
+            {"name": "backup_db", "duration": 2, "demands": {"crew": 1}},
+            {"name": "move_rack", "duration": 3, "demands": {"crew": 2}},
+            {"name": "cut_over", "duration": 1, "demands": {"crew": 1}, "release": 1},
+        ],
+        "precedences": [["backup_db", "move_rack"]],
+        "disjunctive": [["backup_db", "cut_over"]],
+        "meta": {"level": level, "rendering": "domain"},
+    }
+
+
+def write_data(path: Path, n_smtt: int = 4) -> list[str]:
+    objs = [
+        smtt(f"s{i}", [3, 1, 4, 2][: 3 + i % 2], [2, 5, 3, 4][: 3 + i % 2], 1 + i % 2) for i in range(n_smtt)
+    ]
+    objs += [jssp("j1", 1), jssp("j2", 2), rcpsp("r1", 1), rcpsp("r2", 2), rcpsp("r3", 2)]
+    path.write_text("".join(json.dumps(o) + "\n" for o in objs))
+    return [o["name"] for o in objs]
+
+
+def records_of(run_dir: Path) -> list[dict]:
+    return [json.loads(line) for line in (run_dir / "samples.jsonl").read_text().splitlines()]
+
+
+def config(tmp_path: Path, url: str, **overrides) -> EvalConfig:
+    base = dict(
+        data=str(tmp_path / "data.jsonl"),
+        base_url=url,
+        model="schedbench-baseline",
+        run_dir=str(tmp_path / "run"),
+        concurrency=4,
+        timeout_s=5.0,
+        max_attempts=2,
+        backoff_base_s=0.01,
+        cache_path=str(tmp_path / "cache.sqlite"),
+        seed=0,
+    )
+    base.update(overrides)
+    return EvalConfig(**base)
+
+
+PLAN = {
+    "s0": None,
+    "s1": "garbage",
+    "s2": "truncate",
+    "s3": "infeasible",
+    "j1": "lie",
+    "j2": "infeasible",
+    "r1": "500",
+    "r2": "drop",
+    "r3": None,
+}
+EXPECTED = {
+    "s0": "feasible",
+    "s1": "parse_error",
+    "s2": "parse_error",
+    "s3": "infeasible",
+    "j1": "feasible",
+    "j2": "infeasible",
+    "r1": "request_error",
+    "r2": "request_error",
+    "r3": "feasible",
+}
+
+
+@pytest.mark.parametrize("style", ["plain", "fenced", "prose"])
+def test_outcomes_match_what_the_server_sent(tmp_path, style):
+    names = write_data(tmp_path / "data.jsonl")
+    with ServerThread(BaselineConfig(style=style), lambda info: PLAN[info.instance]) as server:
+        summary = run_eval(config(tmp_path, server.url, samples=2, use_cache=False))
+    records = records_of(tmp_path / "run")
+    assert sorted((r["instance"], r["sample"]) for r in records) == sorted(
+        (n, s) for n in names for s in range(2)
+    )
+    assert summary.written == len(records) == 18
+    data = {
+        o["name"]: parse_instance(o)
+        for o in map(json.loads, (tmp_path / "data.jsonl").read_text().splitlines())
+    }
+    for r in records:
+        assert r["outcome"] == EXPECTED[r["instance"]], r["instance"]
+        inst = data[r["instance"]]
+        if r["outcome"] in ("feasible", "infeasible"):
+            check = verify(inst, r["solution"])  # the record agrees with an independent verification
+            assert check.feasible == (r["outcome"] == "feasible") and r["objective"] == check.objective
+            assert r["violations"] == [v.to_dict() for v in check.violations]
+        if r["instance"] == "s2":
+            assert r["parse_status"] == "truncated" and r["finish_reason"] == "length"
+        if r["instance"] == "j1":
+            assert r["claim_status"] == "mismatch" and r["claimed_objective"] == r["objective"] + 1
+        if r["instance"] == "s0":
+            assert r["claim_status"] == "match"
+            assert r["gap_pct"] == pytest.approx(100 * (r["objective"] - r["reference"]) / r["reference"])
+        if r["instance"] == "r1":
+            assert r["error_class"] == "server_error" and len(r["attempts"]) == 2
+        if r["instance"] == "r2":
+            assert r["error_class"] == "connection"
+        if r["instance"].startswith("r") and r["outcome"] != "request_error":
+            assert r["template_id"] == "rcpsp-domain/v1" and r["rendering"] == "domain"
+        for key in ("instance_hash", "template_hash", "request", "attempts", "level", "family"):
+            assert key in r
+    assert summarize(records)["claims"]["mismatch"] == 2
+
+
+def test_timeout_becomes_a_request_error_and_the_run_goes_on(tmp_path):
+    write_data(tmp_path / "data.jsonl", n_smtt=2)
+    plan = lambda info: "delay" if info.instance == "j1" else None  # noqa: E731
+    with ServerThread(BaselineConfig(delay_s=3.0), plan) as server:
+        run_eval(config(tmp_path, server.url, timeout_s=0.3, max_attempts=1, use_cache=False))
+    by_name = {r["instance"]: r for r in records_of(tmp_path / "run")}
+    assert by_name["j1"]["outcome"] == "request_error" and by_name["j1"]["error_class"] == "timeout"
+    assert by_name["j2"]["outcome"] == "feasible" and len(by_name) == 7
+
+
+def test_cache_hits_are_flagged_and_send_no_request(tmp_path):
+    write_data(tmp_path / "data.jsonl")
+    with ServerThread(BaselineConfig()) as server:
+        run_eval(config(tmp_path, server.url, run_dir=str(tmp_path / "a")))
+        sent = server.handler.stats["chat"]
+        summary = run_eval(config(tmp_path, server.url, run_dir=str(tmp_path / "b")))
+        assert server.handler.stats["chat"] == sent and summary.cache_hits == 9
+        run_eval(config(tmp_path, server.url, run_dir=str(tmp_path / "c"), use_cache=False))
+        assert server.handler.stats["chat"] == 2 * sent
+    assert all(r["cache_hit"] for r in records_of(tmp_path / "b"))
+    assert not any(r["cache_hit"] for r in records_of(tmp_path / "a") + records_of(tmp_path / "c"))
+    strip = lambda recs: sorted((r["instance"], r["outcome"], r["objective"]) for r in recs)  # noqa: E731
+    assert strip(records_of(tmp_path / "a")) == strip(records_of(tmp_path / "b"))
+
+
+def test_repair_rounds_report_feasible_at_r(tmp_path):
+    write_data(tmp_path / "data.jsonl", n_smtt=2)
+    # every first answer is broken; answers to repair feedback are correct
+    with ServerThread(BaselineConfig(), lambda info: "infeasible" if info.turns == 1 else None) as server:
+        run_eval(config(tmp_path, server.url, repair_rounds=2, use_cache=False))
+    records = records_of(tmp_path / "run")
+    for r in records:
+        assert r["outcome"] == "infeasible" and r["repair"]["feasible_round"] == 1
+        assert r["repair"]["final_outcome"] == "feasible" and len(r["repair"]["rounds"]) == 1
+    assert [x["feasible_at_r"] for x in summarize(records)["feasible_at_round"]] == [0.0, 1.0]
+
+
+def test_manifest_and_no_key_in_any_file(tmp_path, monkeypatch):
+    write_data(tmp_path / "data.jsonl", n_smtt=2)
+    secret = "sk-very-secret-key-1234567890"
+    monkeypatch.setenv("SCHEDBENCH_TEST_KEY", secret)
+    prices = tmp_path / "prices.json"
+    prices.write_text(json.dumps({"schedbench-baseline": {"input_per_1m": 1.0, "output_per_1m": 2.0}}))
+    with ServerThread(BaselineConfig()) as server:
+        run_eval(config(tmp_path, server.url, api_key_env="SCHEDBENCH_TEST_KEY", price_table=str(prices)))
+    run = tmp_path / "run"
+    manifest = json.loads((run / "manifest.json").read_text())
+    llm = manifest["llm"]
+    assert llm["status"] == "complete" and llm["records"] == 7
+    assert (
+        llm["endpoint"]["models"]["data"][0]["id"] == "schedbench-baseline"
+        and llm["endpoint"]["model_listed"]
+    )
+    assert llm["api_key"] == {"env": "SCHEDBENCH_TEST_KEY", "source": "env:SCHEDBENCH_TEST_KEY"}
+    usage = [r["usage"] for r in records_of(run)]
+    assert llm["tokens"]["completion_tokens"] == sum(u["completion_tokens"] for u in usage)
+    expected_cost = (
+        sum(u["prompt_tokens"] for u in usage) * 1.0 + sum(u["completion_tokens"] for u in usage) * 2.0
+    ) / 1e6
+    assert llm["cost"]["usd"] == pytest.approx(expected_cost, abs=1e-6)
+    assert manifest["inputs"][0]["sha256"] and manifest["schedbench"]["version"]
+    for path in run.iterdir():
+        assert secret not in path.read_text(errors="replace"), path
+
+
+def test_price_table_without_the_model_fails_before_any_request(tmp_path):
+    write_data(tmp_path / "data.jsonl", n_smtt=1)
+    prices = tmp_path / "prices.json"
+    prices.write_text(json.dumps({"gpt-x": {"input_per_1m": 1, "output_per_1m": 1}}))
+    with ServerThread(BaselineConfig()) as server:
+        with pytest.raises(SchedbenchError, match="not in the price table"):
+            run_eval(config(tmp_path, server.url, price_table=str(prices)))
+        assert server.handler.stats["chat"] == 0
+
+
+def test_resume_refuses_a_different_configuration(tmp_path):
+    write_data(tmp_path / "data.jsonl", n_smtt=1)
+    with ServerThread(BaselineConfig()) as server:
+        run_eval(config(tmp_path, server.url))
+        with pytest.raises(SchedbenchError, match="another configuration"):
+            run_eval(config(tmp_path, server.url, temperature=0.7))
+        more = run_eval(config(tmp_path, server.url, samples=2))  # more samples extends the run
+    assert more.skipped == 6 and more.written == 6 and len(records_of(tmp_path / "run")) == 12
+
+
+def test_cli_dead_endpoint_is_one_line_error(tmp_path):
+    write_data(tmp_path / "data.jsonl", n_smtt=1)
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    result = CliRunner().invoke(
+        main,
+        [
+            "llm",
+            "eval",
+            str(tmp_path / "data.jsonl"),
+            "--base-url",
+            f"http://127.0.0.1:{port}/v1",
+            "--model",
+            "m",
+            "-o",
+            str(tmp_path / "run"),
+        ],
+    )
+    assert result.exit_code == 2
+    assert result.output.strip().count("\n") == 0 and "cannot list models" in result.output
+
+
+def test_cli_kill_mid_run_then_resume_requests_nothing_twice(tmp_path):
+    names = write_data(tmp_path / "data.jsonl", n_smtt=12)
+    run = tmp_path / "run"
+    cmd = [
+        sys.executable,
+        "-m",
+        "schedbench.cli",
+        "llm",
+        "eval",
+        str(tmp_path / "data.jsonl"),
+        "--base-url",
+        "",
+        "--model",
+        "schedbench-baseline",
+    ]
+    cmd += [
+        "-o",
+        str(run),
+        "--samples",
+        "2",
+        "--concurrency",
+        "2",
+        "--seed",
+        "5",
+        "--no-cache",
+        "--timeout",
+        "10",
+    ]
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    with ServerThread(BaselineConfig(delay_s=0.15), lambda info: "delay") as server:
+        cmd[cmd.index("--base-url") + 1] = server.url
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        samples = run / "samples.jsonl"
+        deadline = time.time() + 60
+        while time.time() < deadline and (not samples.exists() or len(samples.read_text().splitlines()) < 6):
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+        done_before = [(r["instance"], r["sample"]) for r in records_of(run)]
+        counts_before = dict(server.handler.by_key)
+        assert 6 <= len(done_before) < 2 * len(names)
+        subprocess.run(cmd, env=env, check=True, capture_output=True, timeout=60)
+        counts_after = dict(server.handler.by_key)
+    records = records_of(run)
+    keys = [(r["instance"], r["sample"]) for r in records]
+    assert sorted(keys) == sorted((n, s) for n in names for s in range(2))  # exactly one record per sample
+    for instance, sample in done_before:
+        key = f"{instance}|{5 + sample}"
+        assert counts_after[key] == counts_before[key] == 1, (
+            key
+        )  # finished samples were never requested again
+    assert all(r["outcome"] == "feasible" for r in records)
