@@ -1,0 +1,143 @@
+"""The exact SMTT decomposition search against the DP, rule by rule, and on the paper's data."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from schedbench.problems.errors import SchedbenchError
+from schedbench.solvers.smtt_dp import solve_smtt_dp
+from schedbench.solvers.smtt_exact import Rules, solve_smtt_exact
+
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "smtt-paper"
+
+
+def tardiness(order, p, d) -> int:
+    c = total = 0
+    for j in order:
+        c += p[j]
+        total += max(0, c - d[j])
+    return total
+
+
+@st.composite
+def instances(draw, max_n: int = 14):
+    """Small values so that ties in p and d are common; due dates may be zero or negative."""
+    n = draw(st.integers(0, max_n))
+    p_max = draw(st.sampled_from([3, 10, 40]))
+    p = draw(st.lists(st.integers(0, p_max), min_size=n, max_size=n))
+    spread = max(1, sum(p))
+    d = draw(st.lists(st.integers(-p_max, spread), min_size=n, max_size=n))
+    return p, d
+
+
+def check_result(result, p, d) -> None:
+    assert sorted(result.order) == list(range(len(p)))
+    assert tardiness(result.order, p, d) == result.objective
+    assert result.lower_bound <= result.objective
+
+
+@settings(max_examples=120, deadline=None)
+@given(instances())
+def test_exact_equals_dp(instance):
+    p, d = instance
+    result = solve_smtt_exact(p, d)
+    check_result(result, p, d)
+    assert result.optimal
+    assert result.lower_bound == result.objective
+    assert result.objective == solve_smtt_dp(p, d)[1]
+
+
+@settings(max_examples=10, deadline=None)
+@given(instances(max_n=20).filter(lambda inst: len(inst[0]) >= 17))
+def test_exact_equals_dp_up_to_20_jobs(instance):
+    p, d = instance
+    result = solve_smtt_exact(p, d)
+    check_result(result, p, d)
+    assert result.optimal and result.objective == solve_smtt_dp(p, d)[1]
+
+
+@pytest.mark.parametrize("rule", Rules.names())
+@settings(max_examples=40, deadline=None)
+@given(instance=instances(max_n=11))
+def test_disabling_a_rule_keeps_the_optimum(rule, instance):
+    p, d = instance
+    reference = solve_smtt_dp(p, d)[1]
+    result = solve_smtt_exact(p, d, rules=Rules().without(rule))
+    check_result(result, p, d)
+    assert result.optimal and result.objective == reference
+
+
+@settings(max_examples=20, deadline=None)
+@given(instance=instances(max_n=9))
+def test_with_every_rule_disabled_plain_lawler_is_still_exact(instance):
+    p, d = instance
+    rules = Rules(**{name: False for name in Rules.names()})
+    result = solve_smtt_exact(p, d, rules=rules)
+    check_result(result, p, d)
+    assert result.objective == solve_smtt_dp(p, d)[1]
+
+
+def test_unknown_rule_is_rejected():
+    with pytest.raises(ValueError, match="unknown rule"):
+        Rules().without("magic")
+
+
+def test_weighted_instances_are_refused():
+    with pytest.raises(SchedbenchError, match="--solver cpsat or --solver mip"):
+        solve_smtt_exact([1, 2], [1, 1], w=[1, 3])
+    assert solve_smtt_exact([1, 2], [1, 1], w=[1, 1]).optimal
+
+
+def test_bad_input_is_refused():
+    with pytest.raises(SchedbenchError):
+        solve_smtt_exact([1, -2], [1, 1])
+    with pytest.raises(SchedbenchError):
+        solve_smtt_exact([1, 2], [1])
+    with pytest.raises(SchedbenchError, match="permutation"):
+        solve_smtt_exact([1, 2], [1, 1], upper_bound_order=[0, 0])
+
+
+def test_given_upper_bound_order_is_used_when_better():
+    p, d = [5, 4, 3], [3, 4, 20]
+    result = solve_smtt_exact(p, d, upper_bound_order=[2, 1, 0])
+    assert result.optimal and result.objective == solve_smtt_dp(p, d)[1]
+
+
+def test_time_limit_returns_a_feasible_order_with_a_bound():
+    rng = np.random.default_rng(7)
+    n = 200
+    p = rng.integers(1, 101, n)
+    total = int(p.sum())
+    d = rng.integers(int(0.3 * total), int(0.5 * total) + 1, n)  # rdd = 0.2, tf = 0.6: hard
+    result = solve_smtt_exact(p, d, time_limit=0.0)
+    assert not result.optimal
+    check_result(result, list(p), list(d))
+    assert result.stats["nodes"] > 0
+
+
+def read_paper(name: str) -> list[dict]:
+    path = DATA / f"{name}.jsonl"
+    if not path.exists():
+        pytest.skip("shared data not available")
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def test_paper_n20_optima():
+    for row in read_paper("n20_uniform")[::7]:
+        result = solve_smtt_exact(row["p"], row["d"])
+        check_result(result, row["p"], row["d"])
+        assert result.optimal and result.objective == row["reference_total_tardiness"], row["name"]
+
+
+def test_paper_n100_sample():
+    rows = read_paper("n100")
+    for row in rows[60::20]:  # classes with rdd >= 0.6 solve in a fraction of a second
+        result = solve_smtt_exact(row["p"], row["d"])
+        check_result(result, row["p"], row["d"])
+        assert result.optimal and result.objective == row["reference_total_tardiness"], row["name"]
