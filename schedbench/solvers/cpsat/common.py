@@ -1,0 +1,76 @@
+"""Shared CP-SAT plumbing: parameters, running a model, and turning its status into a RawResult."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+from schedbench.solvers.result import RawResult
+
+
+def cpsat_version() -> str:
+    import ortools
+
+    return f"ortools {ortools.__version__}"
+
+
+def run_model(
+    model: Any,
+    *,
+    time_limit: float,
+    workers: int,
+    seed: int,
+    deterministic_time: float | None,
+    extract: Callable[[Any], tuple[dict[str, Any], int]],
+    has_objective: bool = True,
+    extra_params: dict[str, Any] | None = None,
+) -> RawResult:
+    """Solve `model` and map the outcome; `extract(solver)` returns (solution dict, claimed objective)."""
+    from ortools.sat.python import cp_model
+
+    solver = cp_model.CpSolver()
+    params = solver.parameters
+    params.max_time_in_seconds = float(time_limit)
+    params.num_workers = int(workers)
+    params.random_seed = int(seed)
+    if deterministic_time is not None:
+        params.max_deterministic_time = float(deterministic_time)
+    for key, value in (extra_params or {}).items():
+        if isinstance(value, list):
+            getattr(params, key).extend(value)
+        else:
+            setattr(params, key, value)
+    status = solver.Solve(model)
+    record = {
+        "time_limit": time_limit,
+        "workers": workers,
+        "seed": seed,
+        "deterministic_time": deterministic_time,
+        **(extra_params or {}),
+    }
+    stats = {
+        "wall_time": round(solver.wall_time, 4),
+        "deterministic_time": round(solver.deterministic_time, 4),
+    }
+    base = {"name": "cpsat", "version": cpsat_version(), "params": record, "stats": stats}
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        solution, objective = extract(solver)
+        if not has_objective:
+            return RawResult(status="feasible", solution=solution, objective=objective, bound=None, **base)
+        bound = int(math.ceil(solver.BestObjectiveBound() - 1e-6))
+        if status == cp_model.OPTIMAL:
+            return RawResult(
+                status="optimal", solution=solution, objective=objective, bound=objective, **base
+            )
+        return RawResult(status="feasible", solution=solution, objective=objective, bound=bound, **base)
+    if status == cp_model.INFEASIBLE:
+        return RawResult(status="infeasible", infeasible_proven=True, **base)
+    if status == cp_model.MODEL_INVALID:
+        return RawResult(status="error", message=f"CP-SAT model invalid: {model.Validate()}", **base)
+    bound = None
+    if has_objective:
+        value = solver.BestObjectiveBound()
+        if math.isfinite(value):
+            bound = int(math.ceil(value - 1e-6))
+    return RawResult(status="unknown", bound=bound, **base)

@@ -1,0 +1,131 @@
+"""Shared PuLP plumbing: run CBC or HiGHS with our limits and read status, incumbent and proven bound."""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import re
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+ENGINES = ("cbc", "highs")
+
+
+@dataclass
+class MipOutcome:
+    """What the MIP engine said: status in {optimal, feasible, infeasible, unknown}, the incumbent's
+    model objective, the proven bound, and the engine's name and version."""
+
+    status: str
+    model_objective: float | None
+    bound: int | None
+    name: str
+    version: str
+    params: dict[str, Any]
+
+
+def _ceil(value: float | None) -> int | None:
+    if value is None or not math.isfinite(value):
+        return None
+    return int(math.ceil(value - 1e-6))
+
+
+def solve_problem(prob: Any, *, engine: str, time_limit: float, workers: int, seed: int) -> MipOutcome:
+    """Solve a PuLP problem to proven optimality (zero relative gap) or the time limit."""
+    import pulp
+
+    params = {"engine": engine, "time_limit": time_limit, "workers": workers, "seed": seed}
+    if engine == "highs":
+        import highspy
+
+        solver = pulp.HiGHS(
+            msg=False,
+            timeLimit=time_limit,
+            threads=workers,
+            gapRel=0.0,
+            gapAbs=0.0,
+            random_seed=int(seed),
+        )
+        with _quiet_stdout():
+            prob.solve(solver)
+        h = prob.solverModel
+        status = h.getModelStatus()
+        info = h.getInfo()
+        has_sol = info.primal_solution_status == 2
+        objective = h.getObjectiveValue() if has_sol else None
+        bound = _ceil(info.mip_dual_bound) if info.mip_dual_bound > -1e30 else None
+        name, version = "mip-highs", f"pulp {pulp.__version__}, highspy {_dist_version('highspy')}"
+        if status == highspy.HighsModelStatus.kOptimal:
+            state = "optimal" if has_sol else "infeasible"
+            bound = _ceil(objective) if has_sol else None
+        elif status in (
+            highspy.HighsModelStatus.kInfeasible,
+            highspy.HighsModelStatus.kUnboundedOrInfeasible,
+        ):
+            state, objective, bound = "infeasible", None, None
+        else:
+            state = "feasible" if has_sol else "unknown"
+        return MipOutcome(state, objective, bound, name, version, params)
+
+    fd, log_path = tempfile.mkstemp(prefix="schedbench-cbc-", suffix=".log")
+    os.close(fd)
+    try:
+        solver = pulp.PULP_CBC_CMD(
+            msg=False,
+            timeLimit=time_limit,
+            threads=workers,
+            gapRel=0.0,
+            logPath=log_path,
+            options=[f"randomCbcSeed {int(seed)}"],
+            warmStart=any(v.varValue is not None for v in prob.variables()),
+        )
+        prob.solve(solver)
+        with open(log_path, encoding="utf-8", errors="replace") as handle:
+            log = handle.read()
+    finally:
+        os.unlink(log_path)
+    name, version = "mip-cbc", f"pulp {pulp.__version__}, cbc {_cbc_version(log)}"
+    if prob.status == pulp.LpStatusInfeasible or "proven infeasible" in log.lower():
+        return MipOutcome("infeasible", None, None, name, version, params)
+    has_sol = prob.sol_status in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible)
+    objective = pulp.value(prob.objective) if has_sol else None
+    if objective is None and has_sol:
+        objective = 0.0
+    if prob.sol_status == pulp.LpSolutionOptimal and has_sol:
+        return MipOutcome("optimal", objective, _ceil(objective), name, version, params)
+    found = re.findall(r"Lower bound:\s*(-?[0-9.eE+-]+)", log)
+    bound = _ceil(float(found[-1])) if found else None
+    return MipOutcome("feasible" if has_sol else "unknown", objective, bound, name, version, params)
+
+
+@contextlib.contextmanager
+def _quiet_stdout() -> Iterator[None]:
+    """Silence native writes to stdout (HiGHS prints a banner before PuLP can switch its log off)."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
+
+
+def _cbc_version(log: str) -> str:
+    found = re.search(r"Version:\s*(\S+)", log)
+    return found.group(1) if found else "?"
+
+
+def _dist_version(dist: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(dist)
+    except PackageNotFoundError:
+        return "?"
