@@ -153,3 +153,41 @@ def test_end_to_end_with_plugin_suspect_reference_and_resume(tmp_path):
     )
     assert len((out / "results.jsonl").read_text().splitlines()) == 6  # resumed: nothing re-run
     assert again.rows == result.rows
+
+
+def test_gantt_charts_for_all_three_problems(tmp_path):
+    from schedbench.heuristics import run_heuristic
+    from schedbench.reports.gantt import plot_gantt, schedule_bars
+
+    smtt = parse_instance(smtt_obj("g", [10, 11, 10], [15, 11, 13]))
+    jssp = parse_instance(
+        {
+            "schema": "schedbench/instance/v1",
+            "problem": "jssp",
+            "name": "j",
+            "machines": 2,
+            "jobs": [
+                {"name": "A", "operations": [{"machine": 0, "duration": 3}, {"machine": 1, "duration": 2}]},
+                {"name": "B", "operations": [{"machine": 1, "duration": 2}, {"machine": 0, "duration": 4}]},
+            ],
+        }
+    )
+    rcpsp = parse_instance(
+        {
+            "schema": "schedbench/instance/v1",
+            "problem": "rcpsp",
+            "name": "r",
+            "resources": [{"name": "R", "capacity": 1}],
+            "tasks": [{"name": f"T{i}", "duration": i + 1, "demands": {"R": 1}} for i in range(3)],
+        }
+    )
+    for inst, rule in ((smtt, "mddc"), (jssp, "spt-active"), (rcpsp, "lft-serial")):
+        solution = run_heuristic(inst, rule)
+        rows, bars = schedule_bars(inst, solution)
+        assert len(bars) == {"smtt": 3, "jssp": 4, "rcpsp": 3}[inst.problem]
+        # bars on one row never overlap (one machine / one task per row)
+        for row in range(len(rows)):
+            spans = sorted((s, s + d) for r, s, d, _ in bars if r == row)
+            assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:]))
+        path = plot_gantt(inst, solution, tmp_path / f"{inst.name}.png")
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
