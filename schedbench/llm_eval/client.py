@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import itertools
 import logging
 import math
 import os
@@ -22,6 +23,7 @@ log = logging.getLogger("schedbench.llm_eval")
 
 PLACEHOLDER_KEY = "sk-no-key-needed"
 RETRYABLE = frozenset({"rate_limit", "server_error", "timeout", "connection"})
+_POOL_SIZE = 8
 ERROR_CLASSES = ("rate_limit", "server_error", "timeout", "connection", "client_error", "bad_response")
 
 
@@ -124,15 +126,27 @@ class ChatClient:
         self.base_url = base_url
         self.timeout_s = timeout_s
         self.policy = policy or RetryPolicy()
-        limits = httpx2.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
-        self._http = httpx2.AsyncClient(limits=limits, timeout=timeout_s)
-        self._sdk = openai.AsyncOpenAI(
-            base_url=base_url, api_key=api_key, max_retries=0, timeout=timeout_s, http_client=self._http
-        )
+        # httpcore scans every pooled connection per request; several small pools keep that scan short
+        shards = max(1, math.ceil(max_connections / _POOL_SIZE))
+        per_pool = math.ceil(max_connections / shards)
+        limits = httpx2.Limits(max_connections=per_pool, max_keepalive_connections=per_pool)
+        self._sdks = [
+            openai.AsyncOpenAI(
+                base_url=base_url,
+                api_key=api_key,
+                max_retries=0,
+                timeout=timeout_s,
+                http_client=httpx2.AsyncClient(limits=limits, timeout=timeout_s),
+            )
+            for _ in range(shards)
+        ]
+        self._sdk = self._sdks[0]
+        self._next = itertools.cycle(self._sdks)
         self._rng = random.Random()
 
     async def aclose(self) -> None:
-        await self._sdk.close()
+        for sdk in self._sdks:
+            await sdk.close()
 
     async def list_models(self) -> dict[str, Any]:
         """The endpoint's ``/models`` answer; a dead or refusing endpoint is a one-line user error."""
@@ -161,7 +175,7 @@ class ChatClient:
             t0 = time.monotonic()
             entry: dict[str, Any] = {"attempt": attempt, "t_s": round(t0 - started, 4)}
             try:
-                raw = await self._sdk.chat.completions.with_raw_response.create(
+                raw = await next(self._next).chat.completions.with_raw_response.create(
                     **request, extra_body=extra_body, timeout=attempt_timeout
                 )
                 body = raw.http_response.json()
