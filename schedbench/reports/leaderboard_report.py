@@ -179,14 +179,18 @@ def plot_gap_by_group(rows: list[dict[str, Any]], path: Path, problem: str = "")
 
     data = np.array([[np.nan if v is None else v for v in line] for line in values], dtype=float)
     fig, ax = plt.subplots(figsize=(max(6, 0.7 * len(classes) + 3), max(3, 0.35 * len(order) + 1.5)))
-    image = ax.imshow(data, aspect="auto", cmap="viridis_r")
+    from matplotlib.colors import SymLogNorm
+
+    finite = data[~np.isnan(data)]
+    norm = SymLogNorm(linthresh=1.0, vmin=min(0.0, float(finite.min())), vmax=max(1.0, float(finite.max())))
+    image = ax.imshow(data, aspect="auto", cmap="RdYlGn_r", norm=norm)  # log scale: outliers stay readable
     ax.set_xticks(range(len(classes)), classes, rotation=60, ha="right", fontsize=8)
     ax.set_yticks(range(len(order)), order, fontsize=8)
     if data.size <= 400:
         for (i, j), v in np.ndenumerate(data):
             if not np.isnan(v):
-                ax.text(j, i, f"{v:.1f}", ha="center", va="center", fontsize=6, color="white")
-    fig.colorbar(image, ax=ax, label="mean gap %")
+                ax.text(j, i, f"{v:.1f}", ha="center", va="center", fontsize=6, color="black")
+    fig.colorbar(image, ax=ax, label="mean gap % (symmetric log scale)")
     ax.set_title(f"{problem} mean gap by class".strip())
     fig.tight_layout()
     fig.savefig(path, dpi=120)
