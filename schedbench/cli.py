@@ -299,6 +299,72 @@ def import_cmd(
 
 # ---- section: solve ----
 
+_SOLVER_CHOICES = ["auto", "cpsat", "mip", "mip-cbc", "mip-highs", "dp", "exact"]
+
+
+@main.command("solve")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--solver",
+    type=click.Choice(_SOLVER_CHOICES),
+    default="auto",
+    show_default=True,
+    help="auto: DP for SMTT n<=20, exact decomposition for larger unweighted SMTT, else CP-SAT; "
+    "mip: HiGHS if installed, else CBC.",
+)
+@click.option("--time-limit", type=float, default=10.0, show_default=True, help="Seconds per instance.")
+@click.option("--workers", "-w", type=int, default=1, show_default=True, help="Solver threads per instance.")
+@click.option("--jobs", "-j", type=int, default=1, show_default=True, help="Instances solved in parallel.")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False),
+    help="JSONL to append results to; instances already in it are skipped (resume).",
+)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--deterministic-time",
+    type=float,
+    default=None,
+    help="CP-SAT deterministic time limit, for repeatable runs.",
+)
+@click.option(
+    "--mode",
+    type=click.Choice(["optimize", "feasibility"]),
+    default="optimize",
+    show_default=True,
+    help="feasibility: RCPSP stops at the first schedule.",
+)
+@click.option(
+    "--references",
+    type=click.Path(exists=True, dir_okay=False),
+    help="reference.csv, earlier solve output, or instances with meta.reference to check against.",
+)
+@click.option("--no-progress", is_flag=True, help="No progress bar.")
+def solve_cmd(
+    file, solver, time_limit, workers, jobs, output, seed, deterministic_time, mode, references, no_progress
+) -> None:
+    """Solve every instance in FILE exactly (CP-SAT, MIP, DP) and write verified solutions as JSONL."""
+    from schedbench.solvers.batch import print_summary, solve_file
+
+    summary = solve_file(
+        file,
+        output,
+        solver=solver,
+        time_limit=time_limit,
+        workers=workers,
+        jobs=jobs,
+        seed=seed,
+        deterministic_time=deterministic_time,
+        mode=mode,
+        references=references,
+        progress=not no_progress and sys.stderr.isatty(),
+    )
+    print_summary(summary)
+    if summary.flagged or summary.status_counts()["error"]:
+        sys.exit(1)
+
+
 # ---- end section: solve ----
 
 # ---- section: heuristics / leaderboard ----
