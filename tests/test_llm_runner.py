@@ -320,3 +320,30 @@ def test_cli_kill_mid_run_then_resume_requests_nothing_twice(tmp_path):
             key
         )  # finished samples were never requested again
     assert all(r["outcome"] == "feasible" for r in records)
+
+
+def test_odd_response_bodies_never_crash_scoring(tmp_path):
+    from schedbench.llm_eval.runner import Evaluation
+
+    write_data(tmp_path / "data.jsonl", n_smtt=1)
+    evaluation = Evaluation(config(tmp_path, "http://127.0.0.1:9/v1"))
+    prep = next(p for p in evaluation.load_instances() if p.inst.name == "s0")
+    good = '{"sequence": ["J1", "J0", "J2"]}'
+    bodies = {
+        "parts": ({"choices": [{"message": {"content": [{"type": "text", "text": good}]}}]}, "feasible"),
+        "null content": (
+            {"choices": [{"message": {"content": None}, "finish_reason": "length"}]},
+            "parse_error",
+        ),
+        "message is text": ({"choices": [{"message": "hello"}]}, "parse_error"),
+        "choice is text": ({"choices": ["hello"]}, "parse_error"),
+        "dict content": ({"choices": [{"message": {"content": {"sequence": ["J0"]}}}]}, "infeasible"),
+        "bad usage": (
+            {"choices": [{"message": {"content": good}}], "usage": {"completion_tokens_details": 3}},
+            "feasible",
+        ),
+        "starts not a dict": ({"choices": [{"message": {"content": '{"sequence": 5}'}}]}, "infeasible"),
+    }
+    for name, (body, expected) in bodies.items():
+        call = {"body": body, "cache_hit": False, "attempts": [], "latency_s": 0.0, "elapsed_s": 0.0}
+        assert evaluation._score(prep, call)["outcome"] == expected, name

@@ -117,7 +117,7 @@ def write_run_manifest(
     prices: dict[str, float] | None,
 ) -> Path:
     """Write ``RUN_DIR/manifest.json`` atomically; earlier sessions of a resumed run are kept."""
-    from schedbench.datasets import build_manifest
+    from schedbench.datasets import build_manifest, package_versions
     from schedbench.llm_eval.runner import SAMPLES_FILE, config_dict
 
     run_dir = Path(run_dir)
@@ -136,6 +136,7 @@ def write_run_manifest(
     served = {m.get("id") for m in models.get("data", []) if isinstance(m, dict)}
     llm = {
         "identity": identity(config),
+        "packages": package_versions(["httpx2", "httpcore2", "anyio", "rich"]),
         "endpoint": {"base_url": config.base_url, "models": models, "model_listed": config.model in served},
         "api_key": {"env": config.api_key_env, "source": key_source},
         "status": status,

@@ -273,8 +273,12 @@ class Evaluation:
         message = choice.get("message")
         message = message if isinstance(message, dict) else {}
         content = message.get("content")
-        if not isinstance(content, str):
-            content = None if content is None else json.dumps(content)
+        if isinstance(content, list):  # content parts: keep their text, in order
+            content = "".join(
+                p.get("text", "") for p in content if isinstance(p, dict) and isinstance(p.get("text"), str)
+            )
+        elif content is not None and not isinstance(content, str):
+            content = json.dumps(content)
         usage = body.get("usage") or {}
         details = usage.get("completion_tokens_details") or {}
         out.update(
