@@ -188,10 +188,19 @@ def plot_gap_by_group(rows: list[dict[str, Any]], path: Path, problem: str = "")
     ax.set_yticks(range(len(order)), order, fontsize=8)
     if data.size <= 400:
         for (i, j), v in np.ndenumerate(data):
-            if not np.isnan(v):
-                ax.text(j, i, f"{v:.1f}", ha="center", va="center", fontsize=6, color="black")
+            label = "n/a" if np.isnan(v) else f"{v:.1f}"
+            ax.text(
+                j, i, label, ha="center", va="center", fontsize=6, color="grey" if np.isnan(v) else "black"
+            )
     fig.colorbar(image, ax=ax, label="mean gap % (symmetric log scale)")
     ax.set_title(f"{problem} mean gap by class".strip())
+    if np.isnan(data).any():
+        fig.text(
+            0.01,
+            0.01,
+            "n/a: no instance of the class has a reference > 0 (or no feasible result)",
+            fontsize=6,
+        )
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
