@@ -8,6 +8,7 @@ import os
 import re
 import sys
 import tempfile
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +27,17 @@ class MipOutcome:
     name: str
     version: str
     params: dict[str, Any]
+
+
+def new_var(
+    prob: Any, name: str, low: float | None = None, up: float | None = None, cat: str = "Continuous"
+) -> Any:
+    """A variable attached to `prob` (PuLP >= 3.3 API when present, the classic constructor otherwise)."""
+    import pulp
+
+    if hasattr(prob, "add_variable"):
+        return prob.add_variable(name, low, up, cat=cat)
+    return pulp.LpVariable(name, low, up, cat=cat)
 
 
 def _ceil(value: float | None) -> int | None:
@@ -74,15 +86,17 @@ def solve_problem(prob: Any, *, engine: str, time_limit: float, workers: int, se
     fd, log_path = tempfile.mkstemp(prefix="schedbench-cbc-", suffix=".log")
     os.close(fd)
     try:
-        solver = pulp.PULP_CBC_CMD(
-            msg=False,
-            timeLimit=time_limit,
-            threads=workers,
-            gapRel=0.0,
-            logPath=log_path,
-            options=[f"randomCbcSeed {int(seed)}"],
-            warmStart=any(v.varValue is not None for v in prob.variables()),
-        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            solver = pulp.PULP_CBC_CMD(
+                msg=False,
+                timeLimit=time_limit,
+                threads=workers,
+                gapRel=0.0,
+                logPath=log_path,
+                options=[f"randomCbcSeed {int(seed)}"],
+                warmStart=any(v.varValue is not None for v in prob.variables()),
+            )
         prob.solve(solver)
         with open(log_path, encoding="utf-8", errors="replace") as handle:
             log = handle.read()

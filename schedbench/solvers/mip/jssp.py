@@ -8,7 +8,7 @@ import numpy as np
 
 from schedbench.problems.jssp import JsspInstance, solution_from_starts
 from schedbench.solvers.cpsat.hints import jssp_giffler_thompson
-from schedbench.solvers.mip.common import solve_problem
+from schedbench.solvers.mip.common import new_var, solve_problem
 from schedbench.solvers.result import RawResult
 
 
@@ -36,8 +36,8 @@ def solve(
     horizon = int((incumbent + dur).max(initial=0))
 
     prob = pulp.LpProblem("jssp", pulp.LpMinimize)
-    s = [pulp.LpVariable(f"s{o}", 0, horizon - int(dur[o]), cat="Integer") for o in range(n_ops)]
-    cmax = pulp.LpVariable("cmax", 0, horizon, cat="Integer")
+    s = [new_var(prob, f"s{o}", 0, horizon - int(dur[o]), cat="Integer") for o in range(n_ops)]
+    cmax = new_var(prob, "cmax", 0, horizon, cat="Integer")
     prob += cmax
     for j in range(inst.num_jobs):
         lo, hi = int(offsets[j]), int(offsets[j + 1])
@@ -48,7 +48,7 @@ def solve(
     for m in range(inst.num_machines):
         ops = [o for o in range(n_ops) if mach[o] == m and dur[o] > 0]
         for a, b in combinations(ops, 2):
-            y = pulp.LpVariable(f"y{a}_{b}", cat="Binary")
+            y = new_var(prob, f"y{a}_{b}", cat="Binary")
             prob += s[a] + int(dur[a]) <= s[b] + horizon * (1 - y)
             prob += s[b] + int(dur[b]) <= s[a] + horizon * y
             y.setInitialValue(1 if incumbent[a] < incumbent[b] else 0)

@@ -14,7 +14,7 @@ import numpy as np
 from schedbench.problems.rcpsp import RcpspInstance, solution_from_starts
 from schedbench.solvers.cpsat.hints import rcpsp_earliest_starts, rcpsp_latest_finishes, rcpsp_safe_horizon
 from schedbench.solvers.cpsat.rcpsp import allowed_starts, best_known_schedule
-from schedbench.solvers.mip.common import solve_problem
+from schedbench.solvers.mip.common import new_var, solve_problem
 from schedbench.solvers.result import RawResult
 
 
@@ -61,7 +61,7 @@ def solve(
             return fail(f"task {inst.task_names[i]!r} has no start time within its window and horizon")
 
     prob = pulp.LpProblem("rcpsp", pulp.LpMinimize)
-    x = [{t: pulp.LpVariable(f"x{i}_{t}", cat="Binary") for t in times[i]} for i in range(n)]
+    x = [{t: new_var(prob, f"x{i}_{t}", cat="Binary") for t in times[i]} for i in range(n)]
     for i in range(n):
         prob += pulp.lpSum(x[i].values()) == 1
 
@@ -92,7 +92,7 @@ def solve(
             if len(terms) > 1:
                 prob += pulp.lpSum(terms) <= 1
 
-    cmax = pulp.LpVariable("cmax", 0, horizon, cat="Integer")
+    cmax = new_var(prob, "cmax", 0, horizon, cat="Integer")
     if mode == "optimize":
         prob += cmax
         for i in range(n):

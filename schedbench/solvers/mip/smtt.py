@@ -13,7 +13,7 @@ import numpy as np
 
 from schedbench.problems.smtt import SmttInstance, solution_from_order
 from schedbench.solvers.cpsat.hints import smtt_cost, smtt_heuristic
-from schedbench.solvers.mip.common import solve_problem
+from schedbench.solvers.mip.common import new_var, solve_problem
 from schedbench.solvers.result import RawResult
 
 
@@ -53,15 +53,15 @@ def solve(
     pi = valid_inequality_coefficients(q)
 
     prob = pulp.LpProblem("smtt", pulp.LpMinimize)
-    u = [[pulp.LpVariable(f"u{r}_{k}", cat="Binary") for k in range(n)] for r in range(n)]
-    c = [pulp.LpVariable(f"c{r}", int(q[r]), total, cat="Integer") for r in range(n)]
-    t = [pulp.LpVariable(f"t{r}", 0, None, cat="Integer") for r in range(n)]
+    u = [[new_var(prob, f"u{r}_{k}", cat="Binary") for k in range(n)] for r in range(n)]
+    c = [new_var(prob, f"c{r}", int(q[r]), total, cat="Integer") for r in range(n)]
+    t = [new_var(prob, f"t{r}", 0, None, cat="Integer") for r in range(n)]
     prob += pulp.lpSum(int(w[spt[r]]) * t[r] for r in range(n))
     for r in range(n):
         prob += pulp.lpSum(u[r]) == 1
     for k in range(n):
         prob += pulp.lpSum(u[r][k] for r in range(n)) == 1
-    gamma = [pulp.LpVariable(f"g{k}", 0, total) for k in range(n)]
+    gamma = [new_var(prob, f"g{k}", 0, total) for k in range(n)]
     for k in range(n):
         previous = gamma[k - 1] if k else 0
         prob += gamma[k] == previous + pulp.lpSum(int(q[r]) * u[r][k] for r in range(n))

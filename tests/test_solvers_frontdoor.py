@@ -1,0 +1,181 @@
+"""Front door behaviour: published optima, infeasibility, malformed input, verification of claims,
+reference checks and the `auto` choice."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from solver_instances import random_smtt
+
+from schedbench.cli import main
+from schedbench.problems import SchedbenchError, parse_instance, verify
+from schedbench.solvers import RawResult, finish, resolve_solver, solve
+from schedbench.solvers.references import check_result, load_references
+
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+def ft06():
+    if not (DATA / "jssp" / "ft06.txt").exists():
+        pytest.skip("shared data not present")
+    from schedbench.datasets.importers import import_files
+
+    result = import_files("orlib-jssp", [DATA / "jssp" / "ft06.txt"], DATA / "jssp" / "reference.csv")
+    return parse_instance(result.instances[0])
+
+
+def infeasible_rcpsp() -> dict:
+    """Two tasks that must both finish by 5 but need the whole of one resource for 3 each."""
+    return {
+        "schema": "schedbench/instance/v1",
+        "problem": "rcpsp",
+        "name": "too_tight",
+        "resources": [{"name": "crane", "capacity": 1}],
+        "tasks": [
+            {"name": "a", "duration": 3, "demands": {"crane": 1}, "deadline": 5},
+            {"name": "b", "duration": 3, "demands": {"crane": 1}, "deadline": 5},
+        ],
+        "precedences": [],
+    }
+
+
+@pytest.mark.parametrize("solver", ["cpsat", "mip"])
+def test_ft06_is_55(solver):
+    inst = ft06()
+    result = solve(inst, solver, time_limit=60, workers=1)
+    assert result["status"] == "optimal"
+    assert result["objective"] == 55 == inst.meta["reference"]["value"]
+    assert verify(inst, result).objective == 55
+    assert check_result(result, inst.meta["reference"])["flags"] == []
+
+
+@pytest.mark.parametrize("solver", ["cpsat", "mip", "mip-cbc"])
+@pytest.mark.parametrize("mode", ["optimize", "feasibility"])
+def test_infeasible_instance_is_reported_not_raised(solver, mode):
+    result = solve(infeasible_rcpsp(), solver, time_limit=20, mode=mode)
+    assert result["status"] == "infeasible"
+    assert result["infeasible_proven"] is True
+    assert result["objective"] is None and "starts" not in result
+
+
+def test_downtime_makes_an_instance_infeasible_only_with_a_deadline():
+    obj = infeasible_rcpsp()
+    obj["tasks"] = obj["tasks"][:1]
+    obj["resources"][0]["downtime"] = [[1, 4]]
+    obj["tasks"][0]["deadline"] = 6
+    assert solve(obj, "cpsat", time_limit=10)["status"] == "infeasible"
+    del obj["tasks"][0]["deadline"]
+    result = solve(obj, "cpsat", time_limit=10)
+    assert result["status"] == "optimal" and result["objective"] == 7
+    assert solve(obj, "mip", time_limit=10)["objective"] == 7
+
+
+def test_feasibility_mode_returns_a_verified_schedule():
+    obj = infeasible_rcpsp()
+    obj["tasks"][1]["deadline"] = 6
+    result = solve(obj, "cpsat", mode="feasibility", time_limit=10)
+    assert result["status"] == "feasible" and result["bound"] is None
+    assert verify(parse_instance(obj), result).feasible
+
+
+def test_claimed_objective_that_the_verifier_disagrees_with_is_an_error():
+    inst = random_smtt(5, n=6)
+    good = solve(inst, "dp")
+    raw = RawResult(
+        status="optimal",
+        name="fake",
+        version="0",
+        params={},
+        solution={"schema": "schedbench/solution/v1", "instance": inst.name, "sequence": good["sequence"]},
+        objective=good["objective"] - 1,
+        bound=good["objective"] - 1,
+    )
+    result = finish(inst, raw, 0.0, 0)
+    assert result["status"] == "error"
+    assert "verifier computes" in result["message"]
+    raw.solution = {
+        "schema": "schedbench/solution/v1",
+        "instance": inst.name,
+        "sequence": good["sequence"][1:],
+    }
+    assert finish(inst, raw, 0.0, 0)["status"] == "error"
+
+
+def test_auto_picks_dp_for_small_smtt_and_cpsat_otherwise():
+    assert resolve_solver(random_smtt(1, n=8), "auto") == "dp"
+    assert resolve_solver(random_smtt(1, n=25, weighted=True), "auto") == "cpsat"
+    assert resolve_solver(random_smtt(1, n=25), "auto") in ("exact", "cpsat")
+    with pytest.raises(SchedbenchError):
+        resolve_solver(ft06(), "dp")
+    with pytest.raises(SchedbenchError):
+        resolve_solver(ft06(), "gurobi")
+
+
+def test_auto_on_larger_unweighted_smtt_proves_the_optimum():
+    inst = random_smtt(7, n=24)
+    result = solve(inst, "auto", time_limit=30)
+    cp = solve(inst, "cpsat", time_limit=30)
+    assert result["status"] == cp["status"] == "optimal"
+    assert result["objective"] == cp["objective"]
+
+
+def test_hint_is_used_only_when_it_verifies():
+    inst = random_smtt(2, n=9)
+    bad_hint = {"schema": "schedbench/solution/v1", "instance": inst.name, "sequence": ["nope"]}
+    result = solve(inst, "cpsat", hint=bad_hint, time_limit=10)
+    assert result["status"] == "optimal"
+    assert result["objective"] == solve(inst, "dp")["objective"]
+
+
+def test_reference_contradictions_are_flagged():
+    ok = {"status": "optimal", "objective": 50, "bound": 50}
+    assert check_result(ok, {"value": 50, "kind": "optimal"})["flags"] == []
+    beats = check_result(ok, {"value": 55, "kind": "optimal", "lower_bound": 55, "upper_bound": 55})
+    assert len(beats["flags"]) == 1 and "beats the reference optimum" in beats["flags"][0]
+    bound = {"status": "feasible", "objective": 70, "bound": 60}
+    assert "exceeds" in check_result(bound, {"value": 58, "kind": "best_known"})["flags"][0]
+    assert check_result(bound, {"value": 65, "kind": "best_known"})["flags"] == []
+    infeasible = {"status": "infeasible", "infeasible_proven": True, "objective": None, "bound": None}
+    assert check_result(infeasible, {"value": 65, "kind": "best_known"})["flags"]
+    improved = check_result(
+        {"status": "feasible", "objective": 60, "bound": 40}, {"value": 65, "kind": "best_known"}
+    )
+    assert improved["flags"] == [] and "improves" in improved["notes"][0]
+
+
+def test_references_from_solve_output_and_csv(tmp_path):
+    out = tmp_path / "prev.jsonl"
+    out.write_text(
+        json.dumps({"instance": "a", "status": "optimal", "objective": 7, "bound": 7})
+        + "\n"
+        + json.dumps({"instance": "b", "status": "feasible", "objective": 9, "bound": 4})
+        + "\n"
+    )
+    refs = load_references(out)
+    assert refs["a"]["kind"] == "optimal" and refs["a"]["value"] == 7
+    assert refs["b"]["kind"] == "best_known" and refs["b"]["lower_bound"] == 4
+    if (DATA / "psplib" / "reference.csv").exists():
+        assert load_references(DATA / "psplib" / "reference.csv")["j301_1"]["value"] == 43
+
+
+def test_cli_malformed_file_is_one_line_exit_2(tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(
+        '{"schema": "schedbench/instance/v1", "problem": "smtt", "name": "x", "jobs": [{"name": 1}]}\n'
+    )
+    result = CliRunner().invoke(main, ["solve", str(bad)])
+    assert result.exit_code == 2
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error:") and "bad.jsonl:1" in lines[0]
+
+
+def test_cli_infeasible_is_one_clear_line(tmp_path):
+    path = tmp_path / "inf.jsonl"
+    path.write_text(json.dumps(infeasible_rcpsp()) + "\n")
+    result = CliRunner().invoke(main, ["solve", str(path), "--time-limit", "5", "--no-progress"])
+    assert result.exit_code == 0
+    line = json.loads(result.stdout.splitlines()[0])
+    assert line["instance"] == "too_tight" and line["status"] == "infeasible" and line["infeasible_proven"]
