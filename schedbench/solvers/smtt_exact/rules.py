@@ -20,6 +20,7 @@ class Rules:
       ``max(d_k, C_k)`` (it could move behind ``k`` for free).
     - ``lower_bound``: skip a split whose lower bound cannot beat the best split found so far.
     - ``memo``: reuse solved subproblems keyed by (job set, start time).
+    - ``shift_bound``: bound a job set at start ``t`` from the same set met at an earlier start.
     """
 
     emmons_first: bool = True
@@ -29,6 +30,7 @@ class Rules:
     chang_elimination: bool = True
     lower_bound: bool = True
     memo: bool = True
+    shift_bound: bool = True
 
     @classmethod
     def names(cls) -> tuple[str, ...]:

@@ -9,6 +9,7 @@ as is, a lower bound is reused whenever it already reaches the new limit.
 from __future__ import annotations
 
 import time
+from bisect import bisect_right
 
 from .bounds import sorted_pairing_bound
 from .decomposition import lawler_splits
@@ -45,6 +46,8 @@ class DecompositionSearch:
         self.memo_hits = 0
         self.splits_tried = 0
         self.splits_pruned = 0
+        self.shift_prunes = 0
+        self.by_set: dict[tuple[int, ...], tuple[list[int], list[tuple[int, int]]]] = {}
 
     def cost(self, jobs: tuple[int, ...], t: int, limit: int = INFINITY) -> int:
         """Optimum of ``jobs`` from ``t`` if below ``limit``, else a lower bound ``>= limit``."""
@@ -53,14 +56,54 @@ class DecompositionSearch:
         if hit is not None and self.rules.memo and (hit[1] or hit[0] >= limit):
             self.memo_hits += 1
             return hit[0]
+        if self.rules.shift_bound:
+            bound = self._shifted_bound(jobs, t)
+            if bound >= limit:
+                self.shift_prunes += 1
+                return bound
         self.nodes += 1
         if self.nodes % self.CHECK_EVERY == 0 and time.perf_counter() > self.deadline:
             raise SearchTimeout
         value, plan = self._solve(jobs, t, limit)
-        exact = value < limit
+        exact = value < limit or plan[:1] == ("seq",)
         if hit is None or not hit[1]:
             self.memo[key] = (value, exact, plan)
+            if self.rules.shift_bound:
+                self._remember_shift(jobs, t, value)
         return value
+
+    def _shifted_bound(self, jobs: tuple[int, ...], t: int) -> int:
+        """Lower bound from the same job set solved (or bounded) at an earlier start ``t0``.
+
+        Shifting an optimal order for start ``t`` back to ``t0`` lowers every completion by
+        ``t - t0``; jobs tardy at ``t0`` in any position (``d_j <= t0 + p_j``) each gain exactly
+        that much, so ``OPT(t) >= OPT(t0) + (t - t0) * #always_tardy(t0)``.
+        """
+        known = self.by_set.get(jobs)
+        if known is None:
+            return 0
+        starts, values = known
+        i = bisect_right(starts, t) - 1
+        if i < 0:
+            return 0
+        t0 = starts[i]
+        value0, always_tardy0 = values[i]
+        return value0 + (t - t0) * always_tardy0
+
+    def _remember_shift(self, jobs: tuple[int, ...], t: int, value: int) -> None:
+        p, d = self.p, self.d
+        always_tardy = sum(1 for j in jobs if d[j] <= t + p[j])
+        known = self.by_set.get(jobs)
+        if known is None:
+            self.by_set[jobs] = ([t], [(value, always_tardy)])
+            return
+        starts, values = known
+        i = bisect_right(starts, t)
+        if i > 0 and starts[i - 1] == t:
+            values[i - 1] = (max(value, values[i - 1][0]), always_tardy)
+        else:
+            starts.insert(i, t)
+            values.insert(i, (value, always_tardy))
 
     def _solve(self, jobs: tuple[int, ...], t: int, limit: int) -> tuple[int, tuple]:
         p, d, rules = self.p, self.d, self.rules

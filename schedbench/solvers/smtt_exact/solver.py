@@ -99,6 +99,7 @@ def solve_smtt_exact(
         "memo_size": len(search.memo),
         "splits_tried": search.splits_tried,
         "splits_pruned": search.splits_pruned,
+        "shift_prunes": search.shift_prunes,
         "upper_bound": incumbent_cost,
     }
     return ExactResult(
