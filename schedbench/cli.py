@@ -503,8 +503,25 @@ def llm() -> None:
     "--price-table", type=click.Path(dir_okay=False), default=None, help="JSON prices per 1M tokens."
 )
 @click.option("--limit", type=int, default=None, help="Only the first N instances.")
+@click.option(
+    "--max-consecutive-failures",
+    default=10,
+    show_default=True,
+    help="Stop the run after this many requests in a row fail to connect (0: never). Samples in "
+    "flight are not recorded, so a re-run resumes them.",
+)
+@click.option(
+    "--retry-errors",
+    is_flag=True,
+    help="On a resumed run, send request_error samples again: their records move from samples.jsonl "
+    "to RUN_DIR/retried_errors.jsonl (kept for audit) and each sample gets one new record.",
+)
 def llm_eval(data: str, run_dir: str, extra_body: str | None, no_cache: bool, **options) -> None:
-    """Run (or resume) an evaluation of DATA.jsonl; one record per (instance, sample) in RUN_DIR."""
+    """Run (or resume) an evaluation of DATA.jsonl; one record per (instance, sample) in RUN_DIR.
+
+    Re-running the same command skips finished samples. Exit code 2 with one line if the endpoint is
+    unreachable at the start or stops answering (see --max-consecutive-failures).
+    """
     import json
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -542,6 +559,8 @@ def llm_eval(data: str, run_dir: str, extra_body: str | None, no_cache: bool, **
 
         summary = run_eval(config, on_progress)
     outcomes = ", ".join(f"{k} {v}" for k, v in sorted(summary.outcomes.items())) or "nothing new"
+    if summary.set_aside:
+        click.echo(f"{summary.set_aside} request-error records moved to {run_dir}/retried_errors.jsonl")
     click.echo(
         f"{summary.written} new records ({outcomes}); {summary.skipped} already done; "
         f"{summary.requests} requests, {summary.cache_hits} cache hits, {summary.wall_s:.1f} s -> {run_dir}"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
 import signal
@@ -17,83 +16,12 @@ from click.testing import CliRunner
 from schedbench.cli import main
 from schedbench.llm_eval.baseline_server import BaselineConfig, ServerThread
 from schedbench.llm_eval.metrics import summarize
-from schedbench.llm_eval.runner import EvalConfig, run_eval
+from schedbench.llm_eval.runner import run_eval
 from schedbench.problems import SchedbenchError, parse_instance, verify
 
-HEAD = {"schema": "schedbench/instance/v1"}
-
-
-def smtt(name: str, p: list[int], d: list[int], level: int) -> dict:
-    jobs = [{"name": f"J{i}", "processing_time": pi, "due_date": di} for i, (pi, di) in enumerate(zip(p, d))]
-    inst = parse_instance({**HEAD, "problem": "smtt", "name": name, "jobs": jobs})
-    best = min(
-        verify(inst, {"sequence": [f"J{i}" for i in order]}).objective
-        for order in itertools.permutations(range(len(p)))
-    )
-    ref = {
-        "value": best,
-        "kind": "optimal",
-        "lower_bound": best,
-        "upper_bound": best,
-        "source": "brute force",
-    }
-    return {**HEAD, "problem": "smtt", "name": name, "jobs": jobs, "meta": {"level": level, "reference": ref}}
-
-
-def jssp(name: str, level: int) -> dict:
-    jobs = [
-        {"name": "A", "operations": [{"machine": 0, "duration": 3}, {"machine": 1, "duration": 2}]},
-        {"name": "B", "operations": [{"machine": 1, "duration": 2}, {"machine": 0, "duration": 4}]},
-    ]
-    return {**HEAD, "problem": "jssp", "name": name, "machines": 2, "jobs": jobs, "meta": {"level": level}}
-
-
-def rcpsp(name: str, level: int) -> dict:
-    return {
-        **HEAD,
-        "problem": "rcpsp",
-        "name": name,
-        "resources": [{"name": "crew", "capacity": 2, "downtime": [[2, 4]]}],
-        "tasks": [
-            {"name": "backup_db", "duration": 2, "demands": {"crew": 1}},
-            {"name": "move_rack", "duration": 3, "demands": {"crew": 2}},
-            {"name": "cut_over", "duration": 1, "demands": {"crew": 1}, "release": 1},
-        ],
-        "precedences": [["backup_db", "move_rack"]],
-        "disjunctive": [["backup_db", "cut_over"]],
-        "meta": {"level": level, "rendering": "domain"},
-    }
-
-
-def write_data(path: Path, n_smtt: int = 4) -> list[str]:
-    objs = [
-        smtt(f"s{i}", [3, 1, 4, 2][: 3 + i % 2], [2, 5, 3, 4][: 3 + i % 2], 1 + i % 2) for i in range(n_smtt)
-    ]
-    objs += [jssp("j1", 1), jssp("j2", 2), rcpsp("r1", 1), rcpsp("r2", 2), rcpsp("r3", 2)]
-    path.write_text("".join(json.dumps(o) + "\n" for o in objs))
-    return [o["name"] for o in objs]
-
-
-def records_of(run_dir: Path) -> list[dict]:
-    return [json.loads(line) for line in (run_dir / "samples.jsonl").read_text().splitlines()]
-
-
-def config(tmp_path: Path, url: str, **overrides) -> EvalConfig:
-    base = dict(
-        data=str(tmp_path / "data.jsonl"),
-        base_url=url,
-        model="schedbench-baseline",
-        run_dir=str(tmp_path / "run"),
-        concurrency=4,
-        timeout_s=5.0,
-        max_attempts=2,
-        backoff_base_s=0.01,
-        cache_path=str(tmp_path / "cache.sqlite"),
-        seed=0,
-    )
-    base.update(overrides)
-    return EvalConfig(**base)
-
+if str(Path(__file__).resolve().parent) not in sys.path:  # helpers importable under any --import-mode
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+from llm_helpers import config, free_port, records_of, write_data  # noqa: E402
 
 PLAN = {
     "s0": None,
@@ -243,29 +171,14 @@ def test_resume_refuses_a_different_configuration(tmp_path):
     assert more.skipped == 6 and more.written == 6 and len(records_of(tmp_path / "run")) == 12
 
 
-def test_cli_dead_endpoint_is_one_line_error(tmp_path):
+def test_cli_dead_endpoint_is_one_line_error_and_writes_nothing(tmp_path):
     write_data(tmp_path / "data.jsonl", n_smtt=1)
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    result = CliRunner().invoke(
-        main,
-        [
-            "llm",
-            "eval",
-            str(tmp_path / "data.jsonl"),
-            "--base-url",
-            f"http://127.0.0.1:{port}/v1",
-            "--model",
-            "m",
-            "-o",
-            str(tmp_path / "run"),
-        ],
-    )
+    url = f"http://127.0.0.1:{free_port()}/v1"
+    args = ["llm", "eval", str(tmp_path / "data.jsonl"), "--base-url", url, "--model", "m"]
+    result = CliRunner().invoke(main, [*args, "-o", str(tmp_path / "run")])
     assert result.exit_code == 2
     assert result.output.strip().count("\n") == 0 and "cannot list models" in result.output
+    assert not (tmp_path / "run").exists()
 
 
 def test_cli_kill_mid_run_then_resume_requests_nothing_twice(tmp_path):

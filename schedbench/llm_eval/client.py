@@ -87,8 +87,11 @@ def parse_retry_after(headers: Any) -> float | None:
 
 def classify(exc: BaseException) -> tuple[str, int | None]:
     """Our error class and the HTTP status (if any) for an exception raised by the SDK."""
+    import httpx2
     import openai
 
+    if isinstance(exc, openai.APITimeoutError) and isinstance(exc.__cause__, httpx2.ConnectTimeout):
+        return "connection", None  # no connection was ever made: the endpoint is unreachable
     if isinstance(exc, openai.APITimeoutError | asyncio.TimeoutError):
         return "timeout", None
     if isinstance(exc, openai.APIConnectionError):
@@ -149,12 +152,19 @@ class ChatClient:
             await sdk.close()
 
     async def list_models(self) -> dict[str, Any]:
-        """The endpoint's ``/models`` answer; a dead or refusing endpoint is a one-line user error."""
+        """The endpoint's ``/models`` answer; a dead or refusing endpoint is a one-line user error.
+
+        A server without a models route (404/405) may still serve chat completions: its answer is
+        recorded as ``{"data": [], "error": "HTTP 404"}`` and the run goes on.
+        """
         try:
             raw = await self._sdk.models.with_raw_response.list(timeout=min(self.timeout_s, 30.0))
-            return raw.http_response.json()
-        except Exception as exc:  # any failure here means the run cannot start
+            body = raw.http_response.json()
+            return body if isinstance(body, dict) else {"data": [], "answer": body}
+        except Exception as exc:  # any other failure here means the run cannot start
             kind, status = classify(exc)
+            if status in (404, 405):
+                return {"data": [], "error": f"HTTP {status}"}
             hint = {
                 "connection": "is the server running and the URL right?",
                 "timeout": "the server did not answer in time",

@@ -2,6 +2,8 @@
 
 Records are appended to ``RUN_DIR/samples.jsonl`` and flushed as they arrive; a rerun of the same
 command skips every (instance, sample) already written, so a killed run loses nothing on disk.
+A circuit breaker stops the run when the endpoint dies: after N consecutive requests that finally fail
+with a connection error, the samples still in flight are abandoned unrecorded, so a rerun resumes them.
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ import asyncio
 import hashlib
 import json
 import logging
-import os
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -65,6 +66,8 @@ class EvalConfig:
     total_deadline_s: float = 900.0
     backoff_base_s: float = 1.0
     limit: int | None = None
+    max_consecutive_failures: int = 10
+    retry_errors: bool = False
 
     def check(self) -> None:
         if self.samples < 1:
@@ -79,6 +82,42 @@ class EvalConfig:
             raise SchedbenchError("choose none, json_object or json_schema", field="--response-format")
         if self.rendering not in ("auto", "synthetic", "domain"):
             raise SchedbenchError("choose auto, synthetic or domain", field="--rendering")
+        if self.max_consecutive_failures < 0:
+            raise SchedbenchError("must be 0 (never stop) or more", field="--max-consecutive-failures")
+
+
+class EndpointDown(SchedbenchError):
+    """The circuit breaker stopped the run: the endpoint kept refusing connections."""
+
+    def __init__(self, base_url: str, failures: int, written: int, left: int) -> None:
+        super().__init__(
+            f"endpoint {base_url}: {failures} consecutive connection failures; "
+            f"{written} samples written, {left} left for a re-run"
+        )
+        self.base_url, self.failures, self.written, self.left = base_url, failures, written, left
+
+
+class _Breaker:
+    """Counts requests that finally failed with a connection error, in completion order.
+
+    Records whose last request failed that way are held back while the streak lasts: a success releases
+    them (the endpoint was alive, so they are real request errors); a trip drops them (the run is cut and
+    a rerun sends them again).
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.streak = 0
+        self.tripped = False
+        self.held: list[dict[str, Any]] = []
+
+    def request_done(self, error_class: str | None) -> None:
+        if error_class == "connection":
+            self.streak += 1
+            if self.limit and self.streak >= self.limit:
+                self.tripped = True
+        else:
+            self.streak = 0
 
 
 @dataclass
@@ -93,6 +132,7 @@ class RunSummary:
     cache_hits: int = 0
     requests: int = 0
     wall_s: float = 0.0
+    set_aside: int = 0
 
 
 @dataclass
@@ -158,27 +198,6 @@ def _pct(value: float | None, base: float | None) -> float | None:
     return 0.0 if value == base else None
 
 
-class _Appender:
-    """Append one JSON line per record and flush it (no fsync per line: a killed process keeps flushed data)."""
-
-    def __init__(self, path: Path) -> None:
-        from schedbench.datasets import JsonlAppender
-
-        loader = JsonlAppender(path, key="instance")  # reads existing records and cuts a torn last line
-        self.existing = loader.existing
-        loader.close()
-        self._handle = path.open("a", encoding="utf-8")
-
-    def write(self, record: dict[str, Any]) -> None:
-        self._handle.write(json.dumps(record, separators=(",", ":"), ensure_ascii=False) + "\n")
-        self._handle.flush()
-
-    def close(self) -> None:
-        self._handle.flush()
-        os.fsync(self._handle.fileno())
-        self._handle.close()
-
-
 class Evaluation:
     """One run: prepared instances, the client, the cache and the output file."""
 
@@ -190,6 +209,7 @@ class Evaluation:
         self.outcomes: Counter[str] = Counter()
         self.cache_hits = 0
         self.requests = 0
+        self.breaker = _Breaker(config.max_consecutive_failures)
 
     # ---- preparation ----
     def load_instances(self) -> list[_Prepared]:
@@ -245,6 +265,7 @@ class Evaluation:
                 return {"body": body, "cache_hit": True, "attempts": [], "latency_s": None, "elapsed_s": 0.0}
         self.requests += 1
         result = await client.complete(params, label=label)
+        self.breaker.request_done(result.error_class)
         if result.ok and cache is not None:
             cache.put(key, result.body)
         return {
@@ -388,9 +409,9 @@ class Evaluation:
         from schedbench.llm_eval import manifest as run_manifest
         from schedbench.llm_eval.cache import ResponseCache, default_cache_path
         from schedbench.llm_eval.client import ChatClient, RetryPolicy, resolve_api_key
+        from schedbench.llm_eval.records import RETRIED_FILE, RecordWriter, set_aside_request_errors
 
         started = time.time()
-        self.run_dir.mkdir(parents=True, exist_ok=True)
         prepared = self.load_instances()
         previous = run_manifest.read_manifest(self.run_dir)
         run_manifest.check_resume_compatible(previous, self.config)
@@ -408,31 +429,45 @@ class Evaluation:
             policy=policy,
             max_connections=max(self.config.concurrency, 1),
         )
+        try:
+            models = await client.list_models()  # an unreachable endpoint stops here, nothing written
+        except BaseException:
+            await client.aclose()
+            raise
+        self.run_dir.mkdir(parents=True, exist_ok=True)
         handler = logging.FileHandler(self.run_dir / LOG_FILE, encoding="utf-8")
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
         logger = logging.getLogger("schedbench.llm_eval")
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)
-        cache = None
-        writer = None
-        try:
-            models = await client.list_models()
+
+        def write_manifest(status: str) -> None:
             run_manifest.write_run_manifest(
                 self.run_dir,
                 self.config,
                 models=models,
                 key_source=key_source,
-                status="running",
+                status=status,
                 started=started,
                 previous=previous,
                 prices=prices,
             )
+
+        cache = None
+        writer = None
+        status = "failed"
+        set_aside = 0
+        try:
+            write_manifest("running")
+            if self.config.retry_errors:
+                set_aside = set_aside_request_errors(self.run_dir / SAMPLES_FILE, self.run_dir / RETRIED_FILE)
+                logger.info("retry errors: %d request-error records moved to %s", set_aside, RETRIED_FILE)
             cache = (
                 ResponseCache(self.config.cache_path or default_cache_path())
                 if self.config.use_cache
                 else None
             )
-            writer = _Appender(self.run_dir / SAMPLES_FILE)
+            writer = RecordWriter(self.run_dir / SAMPLES_FILE)
             done = {(r.get("instance"), r.get("sample")) for r in writer.existing}
             work = [
                 (p, s) for p in prepared for s in range(self.config.samples) if (p.inst.name, s) not in done
@@ -441,6 +476,14 @@ class Evaluation:
             skipped = total - len(work)
             logger.info("run start: %d samples, %d already done", total, skipped)
             await self._run_all(client, cache, writer, work, total, skipped)
+            status = "complete"
+        except EndpointDown as err:
+            status = "endpoint_down"
+            logger.error("stopped: %s", err)
+            raise
+        except (asyncio.CancelledError, KeyboardInterrupt):
+            status = "interrupted"
+            raise
         finally:
             if writer is not None:
                 writer.close()
@@ -449,16 +492,7 @@ class Evaluation:
             await client.aclose()
             logger.removeHandler(handler)
             handler.close()
-        run_manifest.write_run_manifest(
-            self.run_dir,
-            self.config,
-            models=models,
-            key_source=key_source,
-            status="complete",
-            started=started,
-            previous=previous,
-            prices=prices,
-        )
+            write_manifest(status)
         return RunSummary(
             run_dir=str(self.run_dir),
             total=total,
@@ -468,31 +502,73 @@ class Evaluation:
             cache_hits=self.cache_hits,
             requests=self.requests,
             wall_s=round(time.time() - started, 3),
+            set_aside=set_aside,
         )
 
     async def _run_all(
-        self, client: Any, cache: Any, writer: _Appender, work: list, total: int, skipped: int
+        self, client: Any, cache: Any, writer: Any, work: list, total: int, skipped: int
     ) -> None:
         sem = asyncio.Semaphore(self.config.concurrency)
         pending: set[asyncio.Task] = set()
+        breaker = self.breaker
+
+        def keep(record: dict[str, Any]) -> None:
+            if _last_error_class(record) == "connection" and breaker.streak > 0:
+                breaker.held.append(record)  # released by the next success, dropped by a trip
+                return
+            write(record)
+            if breaker.streak == 0:
+                while breaker.held:
+                    write(breaker.held.pop(0))
+
+        def write(record: dict[str, Any]) -> None:
+            writer.write(record)
+            self.outcomes[record["outcome"]] += 1
+            if self.progress:
+                self.progress(skipped + sum(self.outcomes.values()), total, self.outcomes)
 
         async def one(prep: _Prepared, sample: int) -> None:
             try:
                 record = await self.run_sample(client, cache, prep, sample)
-                writer.write(record)
-                self.outcomes[record["outcome"]] += 1
-                if self.progress:
-                    self.progress(skipped + sum(self.outcomes.values()), total, self.outcomes)
+                if breaker.tripped:  # this sample and every one in flight are abandoned, unrecorded
+                    current = asyncio.current_task()
+                    for task in list(pending):
+                        if task is not current:
+                            task.cancel()
+                    return
+                keep(record)
             finally:
                 sem.release()
 
-        for prep, sample in work:
-            await sem.acquire()
-            task = asyncio.create_task(one(prep, sample))
-            pending.add(task)
-            task.add_done_callback(pending.discard)
-        if pending:
-            await asyncio.gather(*pending)
+        try:
+            for prep, sample in work:
+                await sem.acquire()
+                if breaker.tripped:
+                    break
+                task = asyncio.create_task(one(prep, sample))
+                pending.add(task)
+                task.add_done_callback(pending.discard)
+            for result in await asyncio.gather(*list(pending), return_exceptions=True):
+                if isinstance(result, Exception):
+                    raise result
+        finally:
+            for task in list(pending):
+                task.cancel()
+            if pending:
+                await asyncio.gather(*list(pending), return_exceptions=True)
+        if breaker.tripped:
+            breaker.held.clear()
+            written = skipped + sum(self.outcomes.values())
+            raise EndpointDown(self.config.base_url, breaker.streak, written, total - written)
+        while breaker.held:  # the run ended inside a short streak: those were real request errors
+            write(breaker.held.pop(0))
+
+
+def _last_error_class(record: dict[str, Any]) -> str | None:
+    """The error class of the sample's last request when it failed (repair rounds included)."""
+    rounds = record.get("repair", {}).get("rounds") or []
+    last = rounds[-1] if rounds else record
+    return last.get("error_class") if last.get("outcome") == "request_error" else None
 
 
 def run_eval(
