@@ -524,6 +524,7 @@ def llm_eval(data: str, run_dir: str, extra_body: str | None, no_cache: bool, **
     """
     import json
 
+    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from schedbench.llm_eval.runner import EvalConfig, run_eval
@@ -550,7 +551,8 @@ def llm_eval(data: str, run_dir: str, extra_body: str | None, no_cache: bool, **
         TimeElapsedColumn(),
         TextColumn("{task.fields[info]}"),
     )
-    with Progress(*columns, transient=True) as progress:
+    console = Console(stderr=True)
+    with Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as progress:
         bar = progress.add_task("eval", total=None, info="")
 
         def on_progress(done: int, total: int, outcomes) -> None:
