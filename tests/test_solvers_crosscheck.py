@@ -118,3 +118,11 @@ def test_kkf_valid_inequality_holds_for_every_sequence():
             assert completion[k] >= q[j] + pi[j, k]
     # tight somewhere: for j at position k the k shortest others can come first
     assert pi[0, 1] == q[1] and pi[3, 2] == q[0] + q[1] and pi[1, 1] == q[0]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_mip_with_emmons_arcs_keeps_the_optimum_under_ties(seed):
+    inst = random_smtt(500 + seed, n=8, tie_heavy=True)
+    mip = solve(inst, MIP, time_limit=30)
+    check_verified(inst, mip)
+    assert mip["objective"] == solve(inst, "dp")["objective"]

@@ -272,3 +272,21 @@ def emmons_precedences(p: np.ndarray, d: np.ndarray) -> np.ndarray:
             added = True
         if not added:
             return before
+
+
+def respect_precedences(order: np.ndarray, before: np.ndarray) -> np.ndarray:
+    """The order, repaired so that every arc `before[i, j]` holds: repeatedly take the first job in the
+    given order whose known predecessors are all placed."""
+    remaining = [int(j) for j in order]
+    placed = np.zeros(len(order), dtype=bool)
+    out: list[int] = []
+    while remaining:
+        for k, j in enumerate(remaining):
+            if placed[before[:, j]].all():
+                out.append(remaining.pop(k))
+                placed[j] = True
+                break
+        else:  # a cycle cannot come from emmons_precedences; keep the rest as given
+            out += remaining
+            break
+    return np.array(out, dtype=np.int64)

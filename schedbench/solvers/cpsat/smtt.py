@@ -13,7 +13,7 @@ import numpy as np
 
 from schedbench.problems.smtt import SmttInstance, solution_from_order
 from schedbench.solvers.cpsat.common import run_model
-from schedbench.solvers.cpsat.hints import emmons_precedences, smtt_cost, smtt_heuristic
+from schedbench.solvers.cpsat.hints import emmons_precedences, respect_precedences, smtt_cost, smtt_heuristic
 from schedbench.solvers.result import RawResult
 
 
@@ -65,6 +65,7 @@ def solve(
     objective = sum(int(w[j]) * tardiness[j] for j in range(n))
     model.Add(objective <= upper)
     model.Minimize(objective)
+    order = respect_precedences(order, before)
     c = np.cumsum(p[order])
     for k, j in enumerate(order):
         model.AddHint(ends[int(j)], int(c[k]))
