@@ -1,19 +1,43 @@
-"""Lower bounds on the total tardiness of a subproblem."""
+"""Lower bounds on the total tardiness of a subproblem, precomputed once per job set.
+
+A job set is met at many start times, so everything that does not depend on the start is
+computed once (``SetProfile``) and each start time then costs a binary search.
+"""
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
+from itertools import accumulate
+
+
+class SetProfile:
+    """Start-independent facts about one job set (a tuple of EDD indices).
+
+    Sorted pairing bound: the ``i``-th smallest completion of any order is at least the ``i``-th
+    SPT completion ``t + P_i``, and for the convex ``max(0, C - d)`` pairing sorted completions
+    with sorted due dates is cheapest. With slacks ``e_i = d_(i) - P_i`` the bound at start ``t``
+    is ``sum(max(0, t - e_i))``.
+    """
+
+    __slots__ = ("total", "slacks", "slack_prefix", "tardy_thresholds")
+
+    def __init__(self, jobs: tuple[int, ...], p: list[int], d: list[int]) -> None:
+        spt_completion = list(accumulate(sorted(p[j] for j in jobs)))
+        self.total = spt_completion[-1] if spt_completion else 0
+        self.slacks = sorted(d[j] - c for j, c in zip(jobs, spt_completion))
+        self.slack_prefix = [0, *accumulate(self.slacks)]
+        self.tardy_thresholds = sorted(d[j] - p[j] for j in jobs)
+
+    def pairing_bound(self, t: int) -> int:
+        """Sorted pairing lower bound when the set starts at ``t``."""
+        k = bisect_left(self.slacks, t)
+        return k * t - self.slack_prefix[k]
+
+    def always_tardy(self, t: int) -> int:
+        """How many jobs are tardy in every position when the set starts at ``t``."""
+        return bisect_right(self.tardy_thresholds, t)
+
 
 def sorted_pairing_bound(jobs: tuple[int, ...], t: int, p: list[int], d: list[int]) -> int:
-    """Pair the SPT completion times with the EDD due dates.
-
-    The ``i``-th smallest completion time of any order is at least the ``i``-th SPT completion,
-    and for the convex ``max(0, C - d)`` pairing sorted completions with sorted due dates is
-    cheapest, so this never exceeds the optimum. ``jobs`` are in EDD order already.
-    """
-    bound = 0
-    c = t
-    for pj, j in zip(sorted(p[j] for j in jobs), jobs):
-        c += pj
-        if c > d[j]:
-            bound += c - d[j]
-    return bound
+    """The sorted pairing bound of ``jobs`` (EDD order) from ``t``, without caching."""
+    return SetProfile(jobs, p, d).pairing_bound(t)

@@ -48,6 +48,7 @@ def longest_last_job(
 def reduce_ends(
     jobs: tuple[int, ...],
     t: int,
+    total: int,
     p: list[int],
     d: list[int],
     rules: Rules,
@@ -63,7 +64,6 @@ def reduce_ends(
     firsts: list[int] = []
     lasts: list[int] = []
     cost = 0
-    total = sum(p[j] for j in jobs)
     changed = True
     while changed and len(jobs) > 1:
         changed = False

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from bisect import bisect_right
 
-from .bounds import sorted_pairing_bound
+from .bounds import SetProfile
 from .decomposition import lawler_splits
 from .dominance import closed_form, reduce_ends
 from .rules import Rules
@@ -47,6 +47,7 @@ class DecompositionSearch:
         self.splits_tried = 0
         self.splits_pruned = 0
         self.shift_prunes = 0
+        self.profiles: dict[tuple[int, ...], SetProfile] = {}
         self.by_set: dict[tuple[int, ...], tuple[list[int], list[tuple[int, int]]]] = {}
 
     def cost(self, jobs: tuple[int, ...], t: int, limit: int = INFINITY) -> int:
@@ -90,9 +91,15 @@ class DecompositionSearch:
         value0, always_tardy0 = values[i]
         return value0 + (t - t0) * always_tardy0
 
+    def profile(self, jobs: tuple[int, ...]) -> SetProfile:
+        """The cached start-independent bounds data of a job set."""
+        info = self.profiles.get(jobs)
+        if info is None:
+            info = self.profiles[jobs] = SetProfile(jobs, self.p, self.d)
+        return info
+
     def _remember_shift(self, jobs: tuple[int, ...], t: int, value: int) -> None:
-        p, d = self.p, self.d
-        always_tardy = sum(1 for j in jobs if d[j] <= t + p[j])
+        always_tardy = self.profile(jobs).always_tardy(t)
         known = self.by_set.get(jobs)
         if known is None:
             self.by_set[jobs] = ([t], [(value, always_tardy)])
@@ -115,7 +122,7 @@ class DecompositionSearch:
                 return solved[0], ("seq", solved[1])
         if rules.emmons_first or rules.emmons_last:
             firsts, inner, lasts, start, fixed = reduce_ends(
-                jobs, t, p, d, rules, self.spt_rank, self.lpt_rank
+                jobs, t, self.profile(jobs).total, p, d, rules, self.spt_rank, self.lpt_rank
             )
             if len(inner) < len(jobs):
                 value = fixed + self.cost(inner, start, limit - fixed)
@@ -125,6 +132,7 @@ class DecompositionSearch:
     def _split(self, jobs: tuple[int, ...], t: int, limit: int) -> tuple[int, tuple]:
         p, d = self.p, self.d
         use_bound = self.rules.lower_bound
+        shift = self.rules.shift_bound
         k = max(jobs, key=self.lpt_rank.__getitem__)
         k_pos = jobs.index(k)
         d_k = d[k]
@@ -134,8 +142,11 @@ class DecompositionSearch:
             right = jobs[s + 1 :]
             tardy_k = c_k - d_k if c_k > d_k else 0
             if use_bound:
-                left_bound = sorted_pairing_bound(left, t, p, d)
-                right_bound = sorted_pairing_bound(right, c_k, p, d)
+                left_bound = self.profile(left).pairing_bound(t)
+                right_bound = self.profile(right).pairing_bound(c_k)
+                if shift:
+                    left_bound = max(left_bound, self._shifted_bound(left, t))
+                    right_bound = max(right_bound, self._shifted_bound(right, c_k))
             else:
                 left_bound = right_bound = 0
             candidates.append((left_bound + tardy_k + right_bound, s, c_k, left, right, tardy_k, right_bound))
