@@ -188,10 +188,15 @@ _NOTES = {
 }
 
 
-def _print(console: Any, name: str, header: list[str], rows: list[list[Any]]) -> None:
+_PER_LEVEL_NOTE = " Summed over levels here; outcomes.csv and report.md have one row per level."
+
+
+def _print(
+    console: Any, name: str, header: list[str], rows: list[list[Any]], note: str | None = None
+) -> None:
     from rich.table import Table
 
-    table = Table(title=name, caption=_NOTES[name], caption_justify="left")
+    table = Table(title=name, caption=note or _NOTES[name], caption_justify="left")
     for col in header:
         table.add_column(col, overflow="fold")
     for row in rows:
@@ -227,60 +232,98 @@ def _plots(runs: list[tuple[str, dict[str, Any], list[dict[str, Any]]]], out: Pa
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
-    written = []
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    for label, _, records in runs:
-        for (problem, family), group in group_by(records, "problem", "family").items():
-            curve = [r for r in feasibility_curve(group) if r["F"] is not None]
-            if not curve:
-                continue
-            xs = (
-                list(range(len(curve)))
-                if any(not isinstance(r["level"], (int, float)) for r in curve)
-                else [r["level"] for r in curve]
-            )
-            ys = [r["F"] for r in curve]
-            line = ax.plot(xs, ys, marker="o", label=f"{label} {problem}/{family}")[0]
-            ax.fill_between(
-                xs,
-                [r["ci_low"] for r in curve],
-                [r["ci_high"] for r in curve],
-                color=line.get_color(),
-                alpha=0.15,
-            )
-    ax.set_xlabel("level k")
-    ax.set_ylabel("F(k) (95% Wilson)")
-    ax.set_ylim(-0.02, 1.02)
-    ax.legend(fontsize=7)
-    ax.set_title("Feasibility by level")
+    return [_plot_curves(plt, MaxNLocator, runs, out), _plot_violations(plt, runs, out)]
+
+
+def _plot_curves(plt: Any, locator: Any, runs: list, out: Path) -> Path:
+    """F(k) with 95% Wilson bands: one panel per problem, one line per run and family."""
+    problems = sorted({r.get("problem") for _, _, records in runs for r in records}, key=str) or ["-"]
+    fig, axes = plt.subplots(1, len(problems), figsize=(6.5 * len(problems), 4.2), squeeze=False, sharey=True)
+    several_runs = len(runs) > 1
+    for ax, problem in zip(axes[0], problems):
+        for label, _, records in runs:
+            mine = [r for r in records if r.get("problem") == problem]
+            for (family,), group in group_by(mine, "family").items():
+                curve = [r for r in feasibility_curve(group) if r["F"] is not None]
+                if not curve:
+                    continue
+                numeric = all(isinstance(r["level"], int | float) for r in curve)
+                xs = [r["level"] for r in curve] if numeric else list(range(len(curve)))
+                name = " ".join(x for x in (label if several_runs else "", f"family {family}") if x)
+                line = ax.plot(xs, [r["F"] for r in curve], marker="o", markersize=4, label=name)[0]
+                ax.fill_between(
+                    xs,
+                    [r["ci_low"] for r in curve],
+                    [r["ci_high"] for r in curve],
+                    color=line.get_color(),
+                    alpha=0.12,
+                    linewidth=0,
+                )
+                if not numeric:
+                    ax.set_xticks(xs, [str(r["level"]) for r in curve], rotation=45, ha="right")
+        ax.xaxis.set_major_locator(locator(integer=True))
+        ax.set_xlabel("level k")
+        ax.set_ylim(-0.03, 1.03)
+        ax.grid(alpha=0.3)
+        title = problem if several_runs else f"{problem}: {runs[0][0]}"
+        ax.set_title(f"{title}\nF(k), 95% Wilson band", fontsize=10)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False)
+    axes[0][0].set_ylabel("share of feasible answers F(k)")
     fig.tight_layout()
     path = out / "f_curve.png"
-    fig.savefig(path, dpi=120)
+    fig.savefig(path, dpi=120, bbox_inches="tight")
     plt.close(fig)
-    written.append(path)
+    return path
 
-    fig, axes = plt.subplots(len(runs), 1, figsize=(7, 3.5 * len(runs)), squeeze=False)
-    for ax, (label, _, records) in zip(axes[:, 0], runs):
-        by_level = violations_by_level(records)
+
+def _plot_violations(plt: Any, runs: list, out: Path) -> Path:
+    """Infeasible answers per level stacked by violated rule, one colour per rule in every panel."""
+    per_run = [(label, violations_by_level(records)) for label, _, records in runs]
+    codes = sorted({c for _, by_level in per_run for counter in by_level.values() for c in counter})
+    palette = plt.get_cmap("tab10")
+    colour = {code: palette(i % 10) for i, code in enumerate(codes)}
+    fig, axes = plt.subplots(len(runs), 1, figsize=(7.5, 3.4 * len(runs)), squeeze=False)
+    for ax, (label, by_level) in zip(axes[:, 0], per_run):
         levels = list(by_level)
-        codes = sorted({c for counter in by_level.values() for c in counter})
         bottom = [0] * len(levels)
         for code in codes:
             heights = [by_level[level].get(code, 0) for level in levels]
-            ax.bar([str(x) for x in levels], heights, bottom=bottom, label=code)
-            bottom = [b + h for b, h in zip(bottom, heights)]
-        ax.set_title(f"{label}: infeasible answers by violated rule")
+            if any(heights):
+                ax.bar([str(x) for x in levels], heights, bottom=bottom, label=code, color=colour[code])
+                bottom = [b + h for b, h in zip(bottom, heights)]
+        ax.set_title(f"{label}: infeasible answers by violated rule", fontsize=10)
         ax.set_xlabel("level k")
-        ax.set_ylabel("answers")
-        if codes:
-            ax.legend(fontsize=7)
-    fig.tight_layout()
+        ax.set_ylabel("answers breaking the rule")
+        ax.yaxis.get_major_locator().set_params(integer=True)
+        ax.grid(axis="y", alpha=0.3)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+        else:
+            ax.text(0.5, 0.5, "no infeasible answers", ha="center", va="center", transform=ax.transAxes)
+    fig.text(0.01, 0.0, "An answer that breaks several rules counts once under each.", fontsize=8, ha="left")
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
     path = out / "violations_by_level.png"
-    fig.savefig(path, dpi=120)
+    fig.savefig(path, dpi=120, bbox_inches="tight")
     plt.close(fig)
-    written.append(path)
-    return written
+    return path
+
+
+def _levels_collapsed(header: list[str], rows: list[list[Any]]) -> tuple[list[str], list[list[Any]]]:
+    """The outcome table summed over levels (the terminal shows this; the files keep every level)."""
+    level = header.index("level")
+    keys = [i for i in range(len(header)) if i != level and i < header.index("samples")]
+    totals: dict[tuple, list[int]] = {}
+    for row in rows:
+        key = tuple(row[i] for i in keys)
+        counts = totals.setdefault(key, [0] * (len(header) - header.index("samples")))
+        for j, value in enumerate(row[header.index("samples") :]):
+            counts[j] += value
+    return [header[i] for i in keys] + header[header.index("samples") :], [
+        [*key, *counts] for key, counts in totals.items()
+    ]
 
 
 def make_report(
@@ -299,9 +342,15 @@ def make_report(
     out = Path(out_dir) if out_dir else Path(run_dirs[0]) / "report"
     out.mkdir(parents=True, exist_ok=True)
     tables = build_tables(runs, tau=tau, weights=weights)
-    console = console or Console()
+    if console is None:
+        console = Console()
+        if not console.is_terminal:  # a pipe or a file: wide lines beat columns folded to 80 characters
+            console = Console(width=180)
     for name, (header, rows) in tables.items():
-        _print(console, name, header, rows)
+        if name == "outcomes":
+            _print(console, name, *_levels_collapsed(header, rows), note=_NOTES[name] + _PER_LEVEL_NOTE)
+        else:
+            _print(console, name, header, rows)
     written = []
     for name, (header, rows) in tables.items():
         path = out / f"{name}.csv"

@@ -143,6 +143,7 @@ class _Prepared:
     instance_hash: str
     level: Any
     family: str
+    side_families: str | None
     reference: dict[str, Any] | None
 
 
@@ -164,13 +165,29 @@ def instance_level(inst: Any) -> tuple[Any, str]:
 
 
 def instance_family(inst: Any) -> str:
-    """``meta.family``, else the RCPSP side-constraint families present (``base`` if none), else ``-``."""
+    """The curve an instance belongs to.
+
+    ``meta.family`` when set; for an RCPSP ladder its phase (``precedence``, ``side``, or
+    ``side:downtime+windows`` when the families were chosen), so one ladder is one F(k) curve; else the
+    side-constraint families present (``base`` if none); else ``-``.
+    """
     meta = inst.meta
     if meta.get("family"):
         return str(meta["family"])
-    if isinstance(meta.get("families"), list):
-        return "+".join(sorted(map(str, meta["families"]))) or "base"
-    return "-"
+    if meta.get("phase") in ("precedence", "side"):
+        chosen = (meta.get("parameters") or {}).get("families")
+        if meta["phase"] == "side" and isinstance(chosen, list) and chosen:
+            return "side:" + "+".join(sorted(map(str, chosen)))
+        return str(meta["phase"])
+    return side_families(inst) or "-"
+
+
+def side_families(inst: Any) -> str | None:
+    """The RCPSP side-constraint families present in the instance (``base`` if none), from its meta."""
+    present = inst.meta.get("families")
+    if not isinstance(present, list):
+        return None
+    return "+".join(sorted(map(str, present))) or "base"
 
 
 def reference_for(
@@ -231,6 +248,7 @@ class Evaluation:
                     instance_hash=instance_hash(inst),
                     level=instance_level(inst)[0],
                     family=instance_family(inst),
+                    side_families=side_families(inst),
                     reference=reference_for(inst, references, self.config.references),
                 )
             )
@@ -385,6 +403,7 @@ class Evaluation:
             "problem": prep.inst.problem,
             "level": prep.level,
             "family": prep.family,
+            "side_families": prep.side_families,
             "rendering": prep.rendering,
             "model": self.config.model,
             "instance_hash": prep.instance_hash,
