@@ -19,14 +19,26 @@ class SetProfile:
     is ``sum(max(0, t - e_i))``.
     """
 
-    __slots__ = ("total", "slacks", "slack_prefix", "tardy_thresholds")
+    __slots__ = ("total", "slacks", "slack_prefix", "tardy_thresholds", "edd_lateness", "by_spt", "by_lpt")
 
-    def __init__(self, jobs: tuple[int, ...], p: list[int], d: list[int]) -> None:
+    def __init__(
+        self,
+        jobs: tuple[int, ...],
+        p: list[int],
+        d: list[int],
+        spt_rank: list[int] | None = None,
+        lpt_rank: list[int] | None = None,
+    ) -> None:
         spt_completion = list(accumulate(sorted(p[j] for j in jobs)))
         self.total = spt_completion[-1] if spt_completion else 0
         self.slacks = sorted(d[j] - c for j, c in zip(jobs, spt_completion))
         self.slack_prefix = [0, *accumulate(self.slacks)]
         self.tardy_thresholds = sorted(d[j] - p[j] for j in jobs)
+        #: EDD is on time from start ``t`` iff ``t + edd_lateness <= 0``
+        self.edd_lateness = max((c - d[j] for j, c in zip(jobs, accumulate(p[j] for j in jobs))), default=0)
+        #: the jobs from shortest to longest, and from shortest to longest by (p, EDD position)
+        self.by_spt = tuple(sorted(jobs, key=spt_rank.__getitem__)) if spt_rank else ()
+        self.by_lpt = tuple(sorted(jobs, key=lpt_rank.__getitem__)) if lpt_rank else ()
 
     def pairing_bound(self, t: int) -> int:
         """Sorted pairing lower bound when the set starts at ``t``."""

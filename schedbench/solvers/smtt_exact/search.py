@@ -95,7 +95,7 @@ class DecompositionSearch:
         """The cached start-independent bounds data of a job set."""
         info = self.profiles.get(jobs)
         if info is None:
-            info = self.profiles[jobs] = SetProfile(jobs, self.p, self.d)
+            info = self.profiles[jobs] = SetProfile(jobs, self.p, self.d, self.spt_rank, self.lpt_rank)
         return info
 
     def _remember_shift(self, jobs: tuple[int, ...], t: int, value: int) -> None:
@@ -116,14 +116,13 @@ class DecompositionSearch:
         p, d, rules = self.p, self.d, self.rules
         if len(jobs) <= 1:
             return (max(0, t + p[jobs[0]] - d[jobs[0]]) if jobs else 0), ("seq", jobs)
+        profile = self.profile(jobs)
         if rules.trivial_cases:
-            solved = closed_form(jobs, t, p, d, self.spt_rank)
+            solved = closed_form(jobs, t, profile, p, d)
             if solved is not None:
                 return solved[0], ("seq", solved[1])
         if rules.emmons_first or rules.emmons_last:
-            firsts, inner, lasts, start, fixed = reduce_ends(
-                jobs, t, self.profile(jobs).total, p, d, rules, self.spt_rank, self.lpt_rank
-            )
+            firsts, inner, lasts, start, fixed = reduce_ends(jobs, t, profile, p, d, rules)
             if len(inner) < len(jobs):
                 value = fixed + self.cost(inner, start, limit - fixed)
                 return value, ("wrap", firsts, inner, start, lasts)
@@ -133,7 +132,7 @@ class DecompositionSearch:
         p, d = self.p, self.d
         use_bound = self.rules.lower_bound
         shift = self.rules.shift_bound
-        k = max(jobs, key=self.lpt_rank.__getitem__)
+        k = self.profile(jobs).by_lpt[-1]
         k_pos = jobs.index(k)
         d_k = d[k]
         candidates = []
