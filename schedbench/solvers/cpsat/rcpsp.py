@@ -31,6 +31,24 @@ def best_known_schedule(inst: RcpspInstance, hint: np.ndarray | None, horizon: i
     return min(feasible, key=lambda s: int((s + inst.durations).max(initial=0)))
 
 
+def energy_heads_tails(inst: RcpspInstance) -> tuple[np.ndarray, np.ndarray]:
+    """Precedence-energy bounds: all (transitive) predecessors of a task must fit, resource by resource,
+    before it starts, and all its successors after it ends: head_i = max_k ceil(E_pred(i, k) / C_k), and
+    likewise the tail. Both are also at least the longest path in and out of the task."""
+    n = inst.num_tasks
+    dur = inst.durations.astype(np.int64)
+    reach = np.zeros((n, n), dtype=bool)
+    if len(inst.precedences):
+        reach[inst.precedences[:, 0], inst.precedences[:, 1]] = True
+    for k in range(n):  # transitive closure (Warshall), n is at most a few hundred here
+        reach |= reach[:, k : k + 1] & reach[k : k + 1, :]
+    energy = dur[:, None] * inst.demands  # (n, R)
+    caps = np.maximum(inst.capacities, 1)
+    head = np.ceil((reach.T.astype(np.int64) @ energy) / caps).max(axis=1, initial=0).astype(np.int64)
+    tail = np.ceil((reach.astype(np.int64) @ energy) / caps).max(axis=1, initial=0).astype(np.int64)
+    return head, tail
+
+
 def allowed_starts(inst: RcpspInstance, task: int, lo: int, hi: int) -> list[list[int]]:
     """Start intervals in [lo, hi] that keep the task clear of downtime on every resource it uses."""
     d = int(inst.durations[task])
@@ -130,6 +148,11 @@ def solve(
     sinks = [i for i in range(n) if not has_succ[i]] or list(range(n))
     makespan = model.NewIntVar(int((es + dur).max(initial=0)), horizon, "makespan")
     model.AddMaxEquality(makespan, [starts[i] + int(dur[i]) for i in sinks])
+    for i, (head, tail) in enumerate(zip(*energy_heads_tails(inst))):
+        if head > es[i]:
+            model.Add(starts[i] >= int(head))
+        if tail > 0:
+            model.Add(makespan >= starts[i] + int(dur[i] + tail))
     if mode == "optimize":
         model.Minimize(makespan)
     if incumbent is not None:
