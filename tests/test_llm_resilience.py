@@ -70,6 +70,37 @@ def test_failures_short_of_the_limit_are_recorded_as_request_errors(tmp_path):
     assert len(records) == 18 and summary.outcomes["request_error"] == 2
     errors = [r for r in records if r["outcome"] == "request_error"]
     assert {r["instance"] for r in errors} == {"r2"} and all(r["error_class"] == "connection" for r in errors)
+    assert all(len(r["attempts"]) == 2 for r in errors)  # a recorded error always had its full retries
+
+
+def test_dead_endpoint_costs_one_full_retry_sequence_not_n(tmp_path):
+    write_data(tmp_path / "data.jsonl", n_smtt=12)
+    plan = lambda info: "drop" if info.number > 4 else None  # noqa: E731
+    cfg = config(tmp_path, "", concurrency=1, use_cache=False, max_attempts=4, max_consecutive_failures=3)
+    with ServerThread(BaselineConfig(), plan) as server:
+        cfg.base_url = server.url
+        with pytest.raises(EndpointDown, match="3 consecutive connection failures; 4 samples written"):
+            run_eval(cfg)
+        # 4 answers, then 4 attempts of the first failing sample and 1 each for the next two
+        assert server.handler.stats["chat"] == 4 + 4 + 1 + 1
+
+
+def test_samples_cut_short_by_a_brief_outage_are_sent_again_in_full(tmp_path):
+    names = write_data(tmp_path / "data.jsonl", n_smtt=12)
+    # request 5..8: the 5th sample's four attempts; request 9: the 6th sample's first attempt, cut short
+    plan = lambda info: "drop" if 5 <= info.number <= 9 else None  # noqa: E731
+    cfg = config(tmp_path, "", concurrency=1, use_cache=False, max_attempts=4, max_consecutive_failures=10)
+    with ServerThread(BaselineConfig(), plan) as server:
+        cfg.base_url = server.url
+        summary = run_eval(cfg)
+        assert server.handler.stats["chat"] == 17 + 4 + 1 - 1  # every sample answered once but the 5th
+    records = records_of(tmp_path / "run")
+    assert keys(records) == sorted((n, 0) for n in names)
+    errors = [r for r in records if r["outcome"] == "request_error"]
+    assert summary.outcomes["request_error"] == len(errors) == 1 and len(errors[0]["attempts"]) == 4
+    assert errors[0]["instance"] == names[4]
+    sixth = next(r for r in records if r["instance"] == names[5])
+    assert sixth["outcome"] == "feasible" and [a["outcome"] for a in sixth["attempts"]] == ["ok"]
 
 
 def test_cli_breaker_on_a_server_that_goes_away_is_one_line_exit_2(tmp_path):
@@ -158,3 +189,17 @@ def test_endpoint_without_a_models_route_still_runs(tmp_path, httpserver):
     assert record["instance"] == "s0" and record["outcome"] == "feasible"
     manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())
     assert manifest["llm"]["endpoint"]["models"] == {"data": [], "error": "HTTP 404"}
+
+
+def test_a_second_run_on_the_same_directory_is_refused(tmp_path):
+    from schedbench.llm_eval.records import RunLock
+    from schedbench.problems import SchedbenchError
+
+    write_data(tmp_path / "data.jsonl", n_smtt=1)
+    (tmp_path / "run").mkdir()
+    with ServerThread(BaselineConfig()) as server:
+        with RunLock(tmp_path / "run"):
+            with pytest.raises(SchedbenchError, match=f"pid {os.getpid()}.* is writing to"):
+                run_eval(config(tmp_path, server.url))
+            assert server.handler.stats["chat"] == 0
+        assert run_eval(config(tmp_path, server.url)).written == 6  # free again once released

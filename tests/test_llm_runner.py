@@ -225,6 +225,8 @@ def test_cli_sigint_then_sigkill_mid_run_then_resume_requests_nothing_twice(tmp_
     assert all(counts_3[key(d)] == counts_1[key(d)] for d in done_1)
     assert all(counts_3[key(d)] == counts_2[key(d)] for d in done_2)
     assert all(r["outcome"] == "feasible" for r in records)
+    sessions = json.loads((run / "manifest.json").read_text())["llm"]["sessions"]
+    assert [s["status"] for s in sessions] == ["interrupted", "unfinished", "complete"]
 
 
 def test_odd_response_bodies_never_crash_scoring(tmp_path):

@@ -14,6 +14,7 @@ import math
 import os
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -172,8 +173,18 @@ class ChatClient:
             where = f"HTTP {status}" if status else kind
             raise SchedbenchError(f"cannot list models at {self.base_url} ({where}): {hint}") from None
 
-    async def complete(self, params: dict[str, Any], *, label: str = "") -> CallResult:
-        """Send one chat completion with retries; never raises for endpoint trouble."""
+    async def complete(
+        self,
+        params: dict[str, Any],
+        *,
+        label: str = "",
+        endpoint_down: Callable[[], bool] | None = None,
+    ) -> CallResult:
+        """Send one chat completion with retries; never raises for endpoint trouble.
+
+        ``endpoint_down()`` is asked after each connection error: when true, the request stops
+        retrying at once and its last attempt says ``"gave_up": "endpoint_down"``.
+        """
         policy = self.policy
         started = time.monotonic()
         result = CallResult(body=None)
@@ -216,7 +227,10 @@ class ChatClient:
                 wait = self._wait_before_retry(attempt, retry_after)
                 remaining = policy.total_deadline_s - (time.monotonic() - started)
                 give_up = kind not in RETRYABLE or attempt == policy.max_attempts or wait >= remaining
-                if give_up and kind in RETRYABLE and attempt < policy.max_attempts:
+                if not give_up and kind == "connection" and endpoint_down is not None and endpoint_down():
+                    give_up = True
+                    entry["gave_up"] = "endpoint_down"
+                elif give_up and kind in RETRYABLE and attempt < policy.max_attempts:
                     entry["gave_up"] = "deadline"
                 elif not give_up:
                     entry["wait_s"] = round(wait, 3)

@@ -126,12 +126,16 @@ def write_run_manifest(
     tokens = token_totals(records)
     sessions = list((previous or {}).get("llm", {}).get("sessions", []))
     now = time.time()
-    session = {"started_utc": _utc(started), "status": status}
+    session = {"started_utc": _utc(started), "pid": os.getpid(), "status": status}
     if status != "running":
         session.update(finished_utc=_utc(now), wall_s=round(now - started, 3))
-    if sessions and sessions[-1].get("started_utc") == session["started_utc"]:
+    same = ("started_utc", "pid")
+    if sessions and all(sessions[-1].get(k) == session[k] for k in same):
         sessions[-1] = session
     else:
+        for earlier in sessions:  # the run directory is locked: a "running" session is a dead process
+            if earlier.get("status") == "running":
+                earlier["status"] = "unfinished"
         sessions.append(session)
     served = {m.get("id") for m in models.get("data", []) if isinstance(m, dict)}
     llm = {

@@ -13,7 +13,7 @@ import hashlib
 import json
 import logging
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -100,9 +100,12 @@ class EndpointDown(SchedbenchError):
 class _Breaker:
     """Counts requests that finally failed with a connection error, in completion order.
 
-    Records whose last request failed that way are held back while the streak lasts: a success releases
-    them (the endpoint was alive, so they are real request errors); a trip drops them (the run is cut and
-    a rerun sends them again).
+    While such a streak lasts the endpoint looks down: other requests stop retrying at their next
+    connection error (so a dead endpoint trips the breaker after one full retry sequence, not N), and
+    those cut-short samples are sent again with full retries once the endpoint answers or the work runs
+    out. Records of samples that did use their full retries are held back during the streak: a success
+    releases them (the endpoint was alive, so they are real request errors); a trip drops them.
+    A trip abandons every sample in flight unrecorded, so a rerun sends them again.
     """
 
     def __init__(self, limit: int) -> None:
@@ -110,6 +113,9 @@ class _Breaker:
         self.streak = 0
         self.tripped = False
         self.held: list[dict[str, Any]] = []
+
+    def looks_down(self) -> bool:
+        return self.streak > 0
 
     def request_done(self, error_class: str | None) -> None:
         if error_class == "connection":
@@ -271,7 +277,7 @@ class Evaluation:
 
     # ---- one sample ----
     async def _call(
-        self, client: Any, cache: Any, params: dict[str, Any], sample: int, label: str
+        self, client: Any, cache: Any, params: dict[str, Any], sample: int, label: str, fail_fast: bool
     ) -> dict[str, Any]:
         from schedbench.llm_eval.cache import cache_key
 
@@ -282,7 +288,8 @@ class Evaluation:
                 self.cache_hits += 1
                 return {"body": body, "cache_hit": True, "attempts": [], "latency_s": None, "elapsed_s": 0.0}
         self.requests += 1
-        result = await client.complete(params, label=label)
+        endpoint_down = self.breaker.looks_down if fail_fast and self.breaker.limit else None
+        result = await client.complete(params, label=label, endpoint_down=endpoint_down)
         self.breaker.request_done(result.error_class)
         if result.ok and cache is not None:
             cache.put(key, result.body)
@@ -363,7 +370,13 @@ class Evaluation:
             out["gap_to_bound_pct"] = _pct(objective, ref.get("lower_bound"))
         return out
 
-    async def run_sample(self, client: Any, cache: Any, prep: _Prepared, sample: int) -> dict[str, Any]:
+    async def run_sample(
+        self, client: Any, cache: Any, prep: _Prepared, sample: int, *, fail_fast: bool = True
+    ) -> dict[str, Any]:
+        """Round 0 and the repair rounds of one sample, as its record.
+
+        With ``fail_fast`` a request stops retrying connection errors while the breaker's streak lasts.
+        """
         from schedbench.llm_eval.prompts import repair_message
 
         params = self.base_params(prep.inst.problem)
@@ -372,9 +385,8 @@ class Evaluation:
         messages = list(prep.prompt.messages)
         rounds: list[dict[str, Any]] = []
         for r in range(self.config.repair_rounds + 1):
-            call = await self._call(
-                client, cache, {**params, "messages": messages}, sample, f"{prep.inst.name}#{sample}.{r}"
-            )
+            label = f"{prep.inst.name}#{sample}.{r}"
+            call = await self._call(client, cache, {**params, "messages": messages}, sample, label, fail_fast)
             scored = self._score(prep, call)
             scored["round"] = r
             rounds.append(scored)
@@ -428,7 +440,12 @@ class Evaluation:
         from schedbench.llm_eval import manifest as run_manifest
         from schedbench.llm_eval.cache import ResponseCache, default_cache_path
         from schedbench.llm_eval.client import ChatClient, RetryPolicy, resolve_api_key
-        from schedbench.llm_eval.records import RETRIED_FILE, RecordWriter, set_aside_request_errors
+        from schedbench.llm_eval.records import (
+            RETRIED_FILE,
+            RecordWriter,
+            RunLock,
+            set_aside_request_errors,
+        )
 
         started = time.time()
         prepared = self.load_instances()
@@ -454,6 +471,12 @@ class Evaluation:
             await client.aclose()
             raise
         self.run_dir.mkdir(parents=True, exist_ok=True)
+        lock = RunLock(self.run_dir)
+        try:
+            lock.acquire()
+        except BaseException:
+            await client.aclose()
+            raise
         handler = logging.FileHandler(self.run_dir / LOG_FILE, encoding="utf-8")
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
         logger = logging.getLogger("schedbench.llm_eval")
@@ -512,6 +535,7 @@ class Evaluation:
             logger.removeHandler(handler)
             handler.close()
             write_manifest(status)
+            lock.release()
         return RunSummary(
             run_dir=str(self.run_dir),
             total=total,
@@ -529,16 +553,10 @@ class Evaluation:
     ) -> None:
         sem = asyncio.Semaphore(self.config.concurrency)
         pending: set[asyncio.Task] = set()
+        failures: list[BaseException] = []
         breaker = self.breaker
-
-        def keep(record: dict[str, Any]) -> None:
-            if _last_error_class(record) == "connection" and breaker.streak > 0:
-                breaker.held.append(record)  # released by the next success, dropped by a trip
-                return
-            write(record)
-            if breaker.streak == 0:
-                while breaker.held:
-                    write(breaker.held.pop(0))
+        queue: deque[tuple[_Prepared, int, bool]] = deque((p, s, True) for p, s in work)
+        cut_short: list[tuple[_Prepared, int, bool]] = []  # to send again, with full retries
 
         def write(record: dict[str, Any]) -> None:
             writer.write(record)
@@ -546,30 +564,55 @@ class Evaluation:
             if self.progress:
                 self.progress(skipped + sum(self.outcomes.values()), total, self.outcomes)
 
-        async def one(prep: _Prepared, sample: int) -> None:
+        def keep(record: dict[str, Any]) -> None:
+            if _last_error_class(record) == "connection" and breaker.streak > 0:
+                breaker.held.append(record)  # released by the next success, dropped by a trip
+                return
+            write(record)
+            if breaker.streak == 0:  # the endpoint answers again
+                while breaker.held:
+                    write(breaker.held.pop(0))
+                queue.extend(cut_short)
+                cut_short.clear()
+
+        async def one(prep: _Prepared, sample: int, fail_fast: bool) -> None:
             try:
-                record = await self.run_sample(client, cache, prep, sample)
+                record = await self.run_sample(client, cache, prep, sample, fail_fast=fail_fast)
                 if breaker.tripped:  # this sample and every one in flight are abandoned, unrecorded
                     current = asyncio.current_task()
                     for task in list(pending):
                         if task is not current:
                             task.cancel()
-                    return
-                keep(record)
+                elif _gave_up_early(record):
+                    cut_short.append((prep, sample, False))
+                else:
+                    keep(record)
             finally:
                 sem.release()
 
+        def finished(task: asyncio.Task) -> None:
+            pending.discard(task)
+            if not task.cancelled() and task.exception() is not None:
+                failures.append(task.exception())
+
         try:
-            for prep, sample in work:
-                await sem.acquire()
-                if breaker.tripped:
+            while not breaker.tripped and not failures:
+                if queue:
+                    await sem.acquire()
+                    if breaker.tripped or failures:
+                        break
+                    task = asyncio.create_task(one(*queue.popleft()))
+                    pending.add(task)
+                    task.add_done_callback(finished)
+                elif pending:
+                    await asyncio.wait(set(pending), return_when=asyncio.FIRST_COMPLETED)
+                elif cut_short:  # the work ran out inside a short streak: full retries for these
+                    queue.extend(cut_short)
+                    cut_short.clear()
+                else:
                     break
-                task = asyncio.create_task(one(prep, sample))
-                pending.add(task)
-                task.add_done_callback(pending.discard)
-            for result in await asyncio.gather(*list(pending), return_exceptions=True):
-                if isinstance(result, Exception):
-                    raise result
+            if failures:
+                raise failures[0]
         finally:
             for task in list(pending):
                 task.cancel()
@@ -583,11 +626,21 @@ class Evaluation:
             write(breaker.held.pop(0))
 
 
+def _last_request(record: dict[str, Any]) -> dict[str, Any]:
+    rounds = record.get("repair", {}).get("rounds") or []
+    return rounds[-1] if rounds else record
+
+
 def _last_error_class(record: dict[str, Any]) -> str | None:
     """The error class of the sample's last request when it failed (repair rounds included)."""
-    rounds = record.get("repair", {}).get("rounds") or []
-    last = rounds[-1] if rounds else record
+    last = _last_request(record)
     return last.get("error_class") if last.get("outcome") == "request_error" else None
+
+
+def _gave_up_early(record: dict[str, Any]) -> bool:
+    """True when the sample's last request stopped retrying because the endpoint looked down."""
+    attempts = _last_request(record).get("attempts") or []
+    return bool(attempts) and attempts[-1].get("gave_up") == "endpoint_down"
 
 
 def run_eval(
