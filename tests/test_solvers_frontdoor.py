@@ -179,3 +179,19 @@ def test_cli_infeasible_is_one_clear_line(tmp_path):
     assert result.exit_code == 0
     line = json.loads(result.stdout.splitlines()[0])
     assert line["instance"] == "too_tight" and line["status"] == "infeasible" and line["infeasible_proven"]
+
+
+def test_cli_flags_a_wrong_optimal_reference_loudly(tmp_path):
+    inst = ft06()
+    src = tmp_path / "ft06.jsonl"
+    src.write_text(json.dumps(inst.to_dict()) + "\n")
+    refs = tmp_path / "reference.csv"
+    refs.write_text("instance,lower_bound,upper_bound,closed,source\nft06,56,56,True,a wrong claim\n")
+    out = tmp_path / "out.jsonl"
+    result = CliRunner().invoke(
+        main, ["solve", str(src), "--solver", "cpsat", "--references", str(refs), "-o", str(out)]
+    )
+    assert result.exit_code == 1
+    assert "REFERENCE CONTRADICTION" in result.output and "beats the reference optimum 56" in result.output
+    line = json.loads(out.read_text())
+    assert line["objective"] == 55 and line["reference_check"]["flags"]

@@ -48,6 +48,12 @@ class BatchSummary:
             )
         if gaps:
             rows.append(("mean gap (feasible + optimal)", f"{100 * statistics.fmean(gaps):.2f}%"))
+        checks = [r["reference_check"] for r in self.results if "reference_check" in r]
+        if checks:
+            notes = [n for c in checks for n in c["notes"]]
+            rows.append(("with a reference", str(len(checks))))
+            rows.append(("  matching it", str(sum(n.startswith("matches") for n in notes))))
+            rows.append(("  improving on it", str(sum(n.startswith("improves") for n in notes))))
         rows.append(("reference contradictions", str(len(self.flagged))))
         return rows
 
@@ -213,9 +219,9 @@ def print_summary(summary: BatchSummary, console: Any = None) -> None:
     from rich.table import Table
 
     console = console or Console(stderr=True)
-    table = Table(title="solve summary")
-    table.add_column("")
-    table.add_column("", justify="right")
+    table = Table(title="solve summary", show_header=False)
+    table.add_column("what")
+    table.add_column("value", justify="right")
     for label, value in summary.table_rows():
         table.add_row(label, value)
     console.print(table)
