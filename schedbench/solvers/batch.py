@@ -202,7 +202,9 @@ class _progress:
                 task, advance=1, description=f"{result['instance']}: {result['status']}  [{text}]"
             )
             for flag in (result.get("reference_check") or {}).get("flags", []):
-                self.bar.console.print(f"[bold red]REFERENCE CONTRADICTION[/] {result['instance']}: {flag}")
+                self.bar.console.print(
+                    f"[bold red]REFERENCE CONTRADICTION[/] {result['instance']}: {flag}", soft_wrap=True
+                )
             if result["status"] == "error":
                 self.bar.console.print(f"[bold red]ERROR[/] {result['instance']}: {result.get('message')}")
 
@@ -226,4 +228,4 @@ def print_summary(summary: BatchSummary, console: Any = None) -> None:
         table.add_row(label, value)
     console.print(table)
     for name, flag in summary.flagged:
-        console.print(f"[bold red]REFERENCE CONTRADICTION[/] {name}: {flag}")
+        console.print(f"[bold red]REFERENCE CONTRADICTION[/] {name}: {flag}", soft_wrap=True)
