@@ -513,8 +513,9 @@ def llm() -> None:
 @click.option(
     "--retry-errors",
     is_flag=True,
-    help="On a resumed run, send request_error samples again: their records move from samples.jsonl "
-    "to RUN_DIR/retried_errors.jsonl (kept for audit) and each sample gets one new record.",
+    help="On a resumed run, send request_error samples again (also those whose repair loop ended on a "
+    "failed request): their records move from samples.jsonl to RUN_DIR/retried_errors.jsonl (kept for "
+    "audit) and each sample gets one new record.",
 )
 def llm_eval(data: str, run_dir: str, extra_body: str | None, no_cache: bool, **options) -> None:
     """Run (or resume) an evaluation of DATA.jsonl; one record per (instance, sample) in RUN_DIR.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import sys
 
 import pytest
 
@@ -108,3 +109,25 @@ def test_parse_retry_after_forms():
     assert parse_retry_after({"retry-after-ms": "250", "retry-after": "9"}) == 0.25
     assert parse_retry_after({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}) == 0.0  # a past date: no wait
     assert parse_retry_after({"retry-after": "soon"}) is None and parse_retry_after({}) is None
+
+
+@pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="relies on Linux dropping SYNs to a full queue"
+)
+def test_connect_timeout_counts_as_a_connection_error():
+    """A host that never completes the TCP handshake is unreachable, not slow (so the breaker counts it)."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)  # never accepted: once the queue is full, new handshakes hang
+        fillers = []
+        for _ in range(3):
+            filler = socket.socket()
+            filler.setblocking(False)
+            filler.connect_ex(listener.getsockname())
+            fillers.append(filler)
+        try:
+            result = complete(f"http://127.0.0.1:{listener.getsockname()[1]}/v1", timeout_s=0.5, attempts=1)
+        finally:
+            for filler in fillers:
+                filler.close()
+    assert result.error_class == "connection" and "timed out" in result.attempts[0]["error"]
