@@ -19,7 +19,19 @@ class SetProfile:
     is ``sum(max(0, t - e_i))``.
     """
 
-    __slots__ = ("total", "slacks", "slack_prefix", "tardy_thresholds", "edd_lateness", "by_spt", "by_lpt")
+    __slots__ = (
+        "jobs",
+        "ident",
+        "total",
+        "slacks",
+        "slack_prefix",
+        "tardy_thresholds",
+        "edd_lateness",
+        "by_spt",
+        "by_lpt",
+        "known_starts",
+        "known_values",
+    )
 
     def __init__(
         self,
@@ -28,7 +40,13 @@ class SetProfile:
         d: list[int],
         spt_rank: list[int] | None = None,
         lpt_rank: list[int] | None = None,
+        ident: int = 0,
     ) -> None:
+        self.jobs = jobs
+        self.ident = ident
+        #: starts at which this set was solved or bounded, sorted, with (value, always tardy)
+        self.known_starts: list[int] = []
+        self.known_values: list[tuple[int, int]] = []
         spt_completion = list(accumulate(sorted(p[j] for j in jobs)))
         self.total = spt_completion[-1] if spt_completion else 0
         self.slacks = sorted(d[j] - c for j, c in zip(jobs, spt_completion))
@@ -44,6 +62,30 @@ class SetProfile:
         """Sorted pairing lower bound when the set starts at ``t``."""
         k = bisect_left(self.slacks, t)
         return k * t - self.slack_prefix[k]
+
+    def shifted_bound(self, t: int) -> int:
+        """Lower bound from this set solved (or bounded) at an earlier start ``t0``.
+
+        Shifting an optimal order for start ``t`` back to ``t0`` lowers every completion by
+        ``t - t0``; jobs tardy at ``t0`` in any position (``d_j <= t0 + p_j``) each gain exactly
+        that much, so ``OPT(t) >= OPT(t0) + (t - t0) * #always_tardy(t0)``.
+        """
+        i = bisect_right(self.known_starts, t) - 1
+        if i < 0:
+            return 0
+        value0, always_tardy0 = self.known_values[i]
+        return value0 + (t - self.known_starts[i]) * always_tardy0
+
+    def remember(self, t: int, value: int) -> None:
+        """Record a lower bound (or the optimum) ``value`` of this set at start ``t``."""
+        entry = (value, self.always_tardy(t))
+        i = bisect_right(self.known_starts, t)
+        if i > 0 and self.known_starts[i - 1] == t:
+            if value > self.known_values[i - 1][0]:
+                self.known_values[i - 1] = entry
+        else:
+            self.known_starts.insert(i, t)
+            self.known_values.insert(i, entry)
 
     def always_tardy(self, t: int) -> int:
         """How many jobs are tardy in every position when the set starts at ``t``."""

@@ -50,7 +50,8 @@ def reduce_ends(
                 cost += max(0, t - d_s)
                 firsts.append(s)
                 removed.add(s)
-                jobs = tuple(j for j in jobs if j != s)
+                pos = jobs.index(s)
+                jobs = jobs[:pos] + jobs[pos + 1 :]
                 changed = True
                 continue
         if rules.emmons_last:
@@ -67,7 +68,8 @@ def reduce_ends(
             total -= p[chosen]
             lasts.append(chosen)
             removed.add(chosen)
-            jobs = tuple(j for j in jobs if j != chosen)
+            pos = jobs.index(chosen)
+            jobs = jobs[:pos] + jobs[pos + 1 :]
             changed = True
     return tuple(firsts), jobs, tuple(reversed(lasts)), t, cost
 

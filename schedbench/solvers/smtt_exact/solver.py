@@ -79,7 +79,7 @@ def solve_smtt_exact(
     old_limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(old_limit, 20 * n + 1000))
     try:
-        optimum = search.cost(root, 0, incumbent_cost + 1)
+        optimum = search.cost(search.profile(root), 0, incumbent_cost + 1)
         completed = True
     except SearchTimeout:
         completed = False
