@@ -122,13 +122,21 @@ class DecompositionSearch:
         best = limit
         best_plan: tuple = ()
         failed_bound = INFINITY
+        # left(s) grows with s at the same start, and adding jobs never lowers the optimum
+        left_values: list[tuple[int, int]] = []
         for bound, s, c_k, tardy_k, right_bound, left, right in candidates:
             self.splits_tried += 1
+            if shift:
+                for s0, v0 in left_values:
+                    if s0 < s and v0 + tardy_k + right_bound > bound:
+                        bound = v0 + tardy_k + right_bound
             if bound >= best:
                 self.splits_pruned += 1
                 failed_bound = min(failed_bound, bound)
                 continue
-            partial = self.cost(left, t, best - tardy_k - right_bound) + tardy_k
+            left_value = self.cost(left, t, best - tardy_k - right_bound)
+            left_values.append((s, left_value))
+            partial = left_value + tardy_k
             if partial + right_bound >= best:
                 self.splits_pruned += 1
                 failed_bound = min(failed_bound, partial + right_bound)
