@@ -14,6 +14,7 @@ import argparse
 import json
 import statistics
 import sys
+import time
 from pathlib import Path
 
 from schedbench.solvers.smtt_exact import solve_smtt_exact
@@ -21,11 +22,19 @@ from schedbench.solvers.smtt_exact import solve_smtt_exact
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "smtt-paper"
 
 
-def read_rows(name: str, limit: int | None) -> list[dict]:
+def read_rows(name: str, limit: int | None, interleave: bool = False) -> list[dict]:
     path = DATA / f"{name}.jsonl"
     if not path.exists():
         sys.exit(f"missing data file {path}")
     rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    if interleave:  # first instance of every class, then the second, ... so a cut-off run stays balanced
+        seen: dict[tuple, int] = {}
+        ranks = []
+        for row in rows:
+            key = (row["rdd"], row["tf"])
+            ranks.append(seen.get(key, 0))
+            seen[key] = ranks[-1] + 1
+        rows = [row for _, row in sorted(zip(ranks, rows), key=lambda pair: pair[0])]
     return rows[:limit] if limit else rows
 
 
@@ -41,7 +50,9 @@ def load_done(out: Path | None) -> dict[str, dict]:
 
 
 def solve_row(row: dict, time_limit: float) -> dict:
+    cpu = time.process_time()
     result = solve_smtt_exact(row["p"], row["d"], time_limit=time_limit)
+    cpu = time.process_time() - cpu
     return {
         "name": row["name"],
         "rdd": row["rdd"],
@@ -50,6 +61,7 @@ def solve_row(row: dict, time_limit: float) -> dict:
         "lower_bound": result.lower_bound,
         "optimal": result.optimal,
         "time_s": round(result.time_s, 4),
+        "cpu_s": round(cpu, 4),
         "reference": row["reference_total_tardiness"],
         "nodes": result.stats["nodes"],
     }
@@ -57,12 +69,15 @@ def solve_row(row: dict, time_limit: float) -> dict:
 
 def print_table(name: str, records: list[dict]) -> None:
     times = [r["time_s"] for r in records]
+    cpus = [r.get("cpu_s", r["time_s"]) for r in records]
     proven = sum(r["optimal"] for r in records)
     print(f"\n== {name}: {len(records)} instances ==")
-    print(f"{'proven optimal':>16} {'median s':>9} {'mean s':>9} {'max s':>9}")
+    print(
+        f"{'proven optimal':>16} {'median s':>9} {'mean s':>9} {'max s':>9} {'median cpu':>11} {'max cpu':>9}"
+    )
     print(
         f"{proven:>9}/{len(records):<6} {statistics.median(times):>9.3f} "
-        f"{statistics.mean(times):>9.3f} {max(times):>9.3f}"
+        f"{statistics.mean(times):>9.3f} {max(times):>9.3f} {statistics.median(cpus):>11.3f} {max(cpus):>9.3f}"
     )
     by_class: dict[tuple, list[float]] = {}
     for r in records:
@@ -94,13 +109,16 @@ def main() -> None:
     parser.add_argument("--sets", default="n20_uniform,n100,n200", help="comma-separated set names")
     parser.add_argument("--limit", type=int, default=None, help="first K instances of each set")
     parser.add_argument("--time-limit", type=float, default=60.0, help="seconds per instance")
+    parser.add_argument(
+        "--interleave", action="store_true", help="take instances class by class in turn (balanced --limit)"
+    )
     parser.add_argument("--out", type=Path, default=None, help="JSONL of results (appended, resumable)")
     args = parser.parse_args()
 
     done = load_done(args.out)
     for name in args.sets.split(","):
         records = []
-        for row in read_rows(name, args.limit):
+        for row in read_rows(name, args.limit, args.interleave):
             if row["name"] in done:
                 records.append(done[row["name"]])
                 continue
