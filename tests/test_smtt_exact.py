@@ -141,3 +141,23 @@ def test_paper_n100_sample():
         result = solve_smtt_exact(row["p"], row["d"])
         check_result(result, row["p"], row["d"])
         assert result.optimal and result.objective == row["reference_total_tardiness"], row["name"]
+
+
+def test_orders_pass_the_verifier():
+    problems = pytest.importorskip("schedbench.problems")
+    smtt = pytest.importorskip("schedbench.problems.smtt")
+    for row in read_paper("n100")[::40]:
+        inst = problems.parse_instance(
+            {
+                "schema": problems.INSTANCE_SCHEMA_ID,
+                "problem": "smtt",
+                "name": row["name"],
+                "jobs": [
+                    {"name": f"j{i}", "processing_time": pi, "due_date": di}
+                    for i, (pi, di) in enumerate(zip(row["p"], row["d"]))
+                ],
+            }
+        )
+        result = solve_smtt_exact(inst.processing_times, inst.due_dates, inst.weights)
+        verification = problems.verify(inst, smtt.solution_from_order(inst, result.order))
+        assert verification.feasible and verification.objective == result.objective
