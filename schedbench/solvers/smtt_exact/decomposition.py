@@ -1,11 +1,16 @@
 """Lawler's decomposition on the longest job, with position elimination.
 
 Lawler (1977): with jobs in EDD order and ``k`` a longest job, some optimal order puts before
-``k`` exactly the jobs due no later than ``d'_k = max(d_k, C_k)`` and after it all others. Each
-split ``s`` (the last EDD position placed before ``k``, ``s >= pos(k)``) therefore yields two
-independent subproblems on contiguous EDD ranges. A split is only consistent with that theorem
-when its prefix is exactly the set due by ``max(d_k, C_k)``; the two checks below are the
-Potts & Van Wassenhove (right end) and Chang et al. / Szwarc et al. (left end) eliminations.
+``k`` exactly the jobs due no later than ``d'_k = max(d_k, C'_k)`` (``C'_k`` the latest
+completion of ``k`` over optimal orders) and all others after it. A split ``s`` (the last EDD
+position placed before ``k``, ``s >= pos(k)``) therefore yields two independent subproblems on
+contiguous EDD ranges, and ``k`` completes at ``C_k(s) = t + p(jobs[:s+1])``.
+
+- Potts & Van Wassenhove: as ``C_k(s) <= d'_k``, the job after the split must be due after
+  ``max(d_k, C_k(s))``; otherwise drop ``s`` (this also keeps ties in ``d`` together).
+- Chang et al. / Szwarc: if the last job before ``k`` is due after ``max(d_k, C_k(s))`` it can
+  move right behind ``k`` and stay on time, so split ``s - 1`` is at least as good; that split
+  then passes the first test, so dropping ``s`` is safe.
 """
 
 from __future__ import annotations
