@@ -64,17 +64,25 @@ class SetProfile:
         return k * t - self.slack_prefix[k]
 
     def shifted_bound(self, t: int) -> int:
-        """Lower bound from this set solved (or bounded) at an earlier start ``t0``.
+        """Lower bound from this set solved (or bounded) at the nearest other starts.
 
-        Shifting an optimal order for start ``t`` back to ``t0`` lowers every completion by
+        Shifting an optimal order for start ``t`` back to ``t0 < t`` lowers every completion by
         ``t - t0``; jobs tardy at ``t0`` in any position (``d_j <= t0 + p_j``) each gain exactly
-        that much, so ``OPT(t) >= OPT(t0) + (t - t0) * #always_tardy(t0)``.
+        that much, so ``OPT(t) >= OPT(t0) + (t - t0) * #always_tardy(t0)``. For ``t1 > t``,
+        ``OPT(t1) <= OPT(t) + (t1 - t) * m``.
         """
-        i = bisect_right(self.known_starts, t) - 1
-        if i < 0:
-            return 0
-        value0, always_tardy0 = self.known_values[i]
-        return value0 + (t - self.known_starts[i]) * always_tardy0
+        starts = self.known_starts
+        i = bisect_right(starts, t)
+        bound = 0
+        if i > 0:
+            value0, always_tardy0 = self.known_values[i - 1]
+            bound = value0 + (t - starts[i - 1]) * always_tardy0
+        if i < len(starts):
+            # starting later by ``delta`` delays each job by at most ``delta``
+            later = self.known_values[i][0] - (starts[i] - t) * len(self.jobs)
+            if later > bound:
+                bound = later
+        return bound
 
     def remember(self, t: int, value: int) -> None:
         """Record a lower bound (or the optimum) ``value`` of this set at start ``t``."""
