@@ -67,7 +67,7 @@ def solve_row(row: dict, time_limit: float) -> dict:
     }
 
 
-def print_table(name: str, records: list[dict]) -> None:
+def print_table(name: str, records: list[dict], all_rows: list[dict]) -> None:
     times = [r["time_s"] for r in records]
     cpus = [r.get("cpu_s", r["time_s"]) for r in records]
     proven = sum(r["optimal"] for r in records)
@@ -91,6 +91,9 @@ def print_table(name: str, records: list[dict]) -> None:
         print("reference mismatches: none")
         return
     print(f"reference mismatches: {len(mismatches)}")
+    owners: dict[int, list[str]] = {}
+    for row in all_rows:
+        owners.setdefault(row["reference_total_tardiness"], []).append(row["name"])
     print(f"  {'name':<16} {'ours':>9} {'reference':>10}  status")
     for r in mismatches:
         status = "proven optimal" if r["optimal"] else f"best found, bound {r['lower_bound']}"
@@ -99,6 +102,9 @@ def print_table(name: str, records: list[dict]) -> None:
             if r["optimal"] and r["reference"] < r["objective"]
             else ""
         )
+        elsewhere = [other for other in owners.get(r["objective"], []) if other != r["name"]]
+        if elsewhere:
+            note += f"; ours equals the reference of {', '.join(elsewhere)}"
         print(f"  {r['name']:<16} {r['objective']:>9} {r['reference']:>10}  {status}{note}")
 
 
@@ -118,6 +124,7 @@ def main() -> None:
     done = load_done(args.out)
     for name in args.sets.split(","):
         records = []
+        all_rows = read_rows(name, None)
         for row in read_rows(name, args.limit, args.interleave):
             if row["name"] in done:
                 records.append(done[row["name"]])
@@ -127,7 +134,7 @@ def main() -> None:
             if args.out is not None:
                 with args.out.open("a") as fh:
                     fh.write(json.dumps(record) + "\n")
-        print_table(name, records)
+        print_table(name, records, all_rows)
 
 
 if __name__ == "__main__":
