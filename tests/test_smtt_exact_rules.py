@@ -1,0 +1,88 @@
+"""Each decomposition and dominance rule, checked on its own against the subset DP."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from schedbench.solvers.smtt_dp import solve_smtt_dp
+from schedbench.solvers.smtt_exact import Rules
+from schedbench.solvers.smtt_exact.bounds import SetProfile
+from schedbench.solvers.smtt_exact.decomposition import lawler_splits
+from schedbench.solvers.smtt_exact.dominance import closed_form, reduce_ends
+from schedbench.solvers.smtt_exact.search import DecompositionSearch
+
+
+@st.composite
+def edd_instances(draw, max_n: int = 9):
+    """An instance already in EDD order (ties by p), with a start time, as the search sees it."""
+    n = draw(st.integers(2, max_n))
+    p = draw(st.lists(st.integers(0, 12), min_size=n, max_size=n))
+    d = draw(st.lists(st.integers(-5, sum(p) + 5), min_size=n, max_size=n))
+    pairs = sorted(zip(d, p))
+    t = draw(st.integers(0, 10))
+    return [pi for _, pi in pairs], [di for di, _ in pairs], t
+
+
+def optimum(jobs, t, p, d) -> int:
+    """DP optimum of a subproblem that starts at ``t`` (due dates shifted by ``t``)."""
+    if not jobs:
+        return 0
+    return solve_smtt_dp([p[j] for j in jobs], [d[j] - t for j in jobs])[1]
+
+
+def profile(jobs, p, d) -> SetProfile:
+    search = DecompositionSearch(p, d, Rules(), deadline=float("inf"))
+    return search.profile(tuple(jobs))
+
+
+@settings(max_examples=150, deadline=None)
+@given(edd_instances())
+def test_kept_lawler_splits_contain_an_optimum(instance):
+    p, d, t = instance
+    jobs = tuple(range(len(p)))
+    info = profile(jobs, p, d)
+    k = info.by_lpt[-1]
+    k_pos = jobs.index(k)
+    values = []
+    for s, c_k in lawler_splits(jobs, t, k_pos, p, d, Rules()):
+        left = jobs[:k_pos] + jobs[k_pos + 1 : s + 1]
+        values.append(optimum(left, t, p, d) + max(0, c_k - d[k]) + optimum(jobs[s + 1 :], c_k, p, d))
+    assert values and min(values) == optimum(jobs, t, p, d)
+
+
+@settings(max_examples=150, deadline=None)
+@given(edd_instances())
+def test_end_reductions_keep_an_optimum(instance):
+    p, d, t = instance
+    jobs = tuple(range(len(p)))
+    firsts, inner, lasts, start, fixed = reduce_ends(jobs, t, profile(jobs, p, d), p, d, Rules())
+    assert sorted(firsts + inner + lasts) == list(jobs)
+    assert start == t + sum(p[j] for j in firsts)
+    assert fixed + optimum(inner, start, p, d) == optimum(jobs, t, p, d)
+
+
+@settings(max_examples=150, deadline=None)
+@given(edd_instances())
+def test_closed_forms_are_optimal(instance):
+    p, d, t = instance
+    jobs = tuple(range(len(p)))
+    solved = closed_form(jobs, t, profile(jobs, p, d), p, d)
+    if solved is not None:
+        value, order = solved
+        assert sorted(order) == list(jobs)
+        assert value == optimum(jobs, t, p, d)
+
+
+@settings(max_examples=150, deadline=None)
+@given(edd_instances())
+def test_bounds_never_exceed_the_optimum(instance):
+    p, d, t = instance
+    jobs = tuple(range(len(p)))
+    info = profile(jobs, p, d)
+    best = optimum(jobs, t, p, d)
+    assert info.pairing_bound(t) <= best
+    # a value recorded at another start yields a valid bound here
+    for other in (max(0, t - 3), t + 4):
+        info.remember(other, optimum(jobs, other, p, d))
+    assert info.shifted_bound(t) <= best
