@@ -161,3 +161,11 @@ def test_orders_pass_the_verifier():
         result = solve_smtt_exact(inst.processing_times, inst.due_dates, inst.weights)
         verification = problems.verify(inst, smtt.solution_from_order(inst, result.order))
         assert verification.feasible and verification.objective == result.objective
+
+
+def test_private_mddc_matches_the_paper_example():
+    from schedbench.solvers.smtt_exact.upper_bound import mddc_order, upper_bound_order
+
+    p, d = [10, 11, 10, 10, 11, 10], [15, 11, 13, 11, 12, 11]  # arXiv 2510.24013, section 4.4
+    assert mddc_order(p, d) == [3, 5, 2, 0, 1, 4]
+    assert tardiness(upper_bound_order(p, d), p, d) == 141 == solve_smtt_exact(p, d).objective
