@@ -20,7 +20,7 @@ class Rules:
       ``max(d_k, C_k)`` (it could move behind ``k`` for free).
     - ``lower_bound``: skip a split whose lower bound cannot beat the best split found so far.
     - ``memo``: reuse solved subproblems keyed by (job set, start time).
-    - ``shift_bound``: bound a job set at start ``t`` from the same set met at an earlier start,
+    - ``shift_bound``: bound a job set at start ``t`` from the same set met at other starts,
       and a split's left part from the smaller left parts of the same node already evaluated.
     """
 
