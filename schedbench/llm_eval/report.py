@@ -342,15 +342,6 @@ def make_report(
     out = Path(out_dir) if out_dir else Path(run_dirs[0]) / "report"
     out.mkdir(parents=True, exist_ok=True)
     tables = build_tables(runs, tau=tau, weights=weights)
-    if console is None:
-        console = Console()
-        if not console.is_terminal:  # a pipe or a file: wide lines beat columns folded to 80 characters
-            console = Console(width=180)
-    for name, (header, rows) in tables.items():
-        if name == "outcomes":
-            _print(console, name, *_levels_collapsed(header, rows), note=_NOTES[name] + _PER_LEVEL_NOTE)
-        else:
-            _print(console, name, header, rows)
     written = []
     for name, (header, rows) in tables.items():
         path = out / f"{name}.csv"
@@ -364,4 +355,14 @@ def make_report(
     written.append(md)
     if plots:
         written += _plots(runs, out)
+    # Files first, terminal last: a closed pipe (`| head`) must not cost the report.
+    if console is None:
+        console = Console()
+        if not console.is_terminal:  # a pipe or a file: wide lines beat columns folded to 80 characters
+            console = Console(width=180)
+    for name, (header, rows) in tables.items():
+        if name == "outcomes":
+            _print(console, name, *_levels_collapsed(header, rows), note=_NOTES[name] + _PER_LEVEL_NOTE)
+        else:
+            _print(console, name, header, rows)
     return written
