@@ -40,6 +40,24 @@ def new_var(
     return pulp.LpVariable(name, low, up, cat=cat)
 
 
+def _warm_highs_class() -> type:
+    """PuLP's HiGHS interface, taught to pass the variables' initial values on as a MIP start."""
+    import highspy
+    import pulp
+
+    class WarmHiGHS(pulp.HiGHS):
+        def callSolver(self, lp: Any) -> None:
+            variables = lp.variables()  # HiGHS column order, see pulp's buildSolverModel
+            if variables and all(v.varValue is not None for v in variables):
+                start = highspy.HighsSolution()
+                start.col_value = [float(v.varValue) for v in variables]
+                start.value_valid = True
+                lp.solverModel.setSolution(start)
+            super().callSolver(lp)
+
+    return WarmHiGHS
+
+
 def _ceil(value: float | None) -> int | None:
     if value is None or not math.isfinite(value):
         return None
@@ -54,7 +72,7 @@ def solve_problem(prob: Any, *, engine: str, time_limit: float, workers: int, se
     if engine == "highs":
         import highspy
 
-        solver = pulp.HiGHS(
+        solver = _warm_highs_class()(
             msg=False,
             timeLimit=time_limit,
             threads=workers,
