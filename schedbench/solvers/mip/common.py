@@ -8,6 +8,7 @@ import os
 import re
 import sys
 import tempfile
+import time
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -38,6 +39,15 @@ def new_var(
     if hasattr(prob, "add_variable"):
         return prob.add_variable(name, low, up, cat=cat)
     return pulp.LpVariable(name, low, up, cat=cat)
+
+
+def _stale_start(prob: Any, h: Any) -> bool:
+    """True when HiGHS's objective and the objective of the values it returned disagree."""
+    import pulp
+
+    if h.getInfo().primal_solution_status != 2:
+        return False
+    return abs(h.getObjectiveValue() - (pulp.value(prob.objective) or 0.0)) > 1e-6
 
 
 def _warm_highs_class() -> type:
@@ -72,17 +82,29 @@ def solve_problem(prob: Any, *, engine: str, time_limit: float, workers: int, se
     if engine == "highs":
         import highspy
 
-        solver = _warm_highs_class()(
-            msg=False,
-            timeLimit=time_limit,
-            threads=workers,
-            gapRel=0.0,
-            gapAbs=0.0,
-            random_seed=int(seed),
-        )
-        with _quiet_stdout():
-            prob.solve(solver)
-        h = prob.solverModel
+        def run(limit: float) -> Any:
+            solver = _warm_highs_class()(
+                msg=False,
+                timeLimit=limit,
+                threads=workers,
+                gapRel=0.0,
+                gapAbs=0.0,
+                random_seed=int(seed),
+            )
+            with _quiet_stdout():
+                prob.solve(solver)
+            return prob.solverModel
+
+        started = time.perf_counter()
+        h = run(time_limit)
+        if _stale_start(prob, h):
+            # HiGHS can report a better objective than the MIP start yet hand back the start's values;
+            # the values are then not its incumbent, so solve again without a start.
+            for v in prob.variables():
+                v.varValue = None
+            h = run(max(1.0, time_limit - (time.perf_counter() - started)))
+            if _stale_start(prob, h):
+                raise RuntimeError("HiGHS returned values that do not match its objective")
         status = h.getModelStatus()
         info = h.getInfo()
         has_sol = info.primal_solution_status == 2
