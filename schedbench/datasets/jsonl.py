@@ -47,7 +47,7 @@ def iter_jsonl(path: str | os.PathLike[str]) -> Iterator[tuple[int, Any]]:
             cut = err.pos >= len(line.rstrip()) or err.msg.startswith("Unterminated")
             hint = "truncated line" if cut else "invalid JSON"
             raise SchedbenchError(
-                f"{hint}: {err.msg} at column {err.colno}", source=source, line=number
+                f"{hint}: {err.msg} (column {err.colno})", source=source, line=number
             ) from None
 
 
