@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from schedbench.solvers.smtt_dp import solve_smtt_dp
 from schedbench.solvers.smtt_exact import Rules
 from schedbench.solvers.smtt_exact.bounds import SetProfile
-from schedbench.solvers.smtt_exact.decomposition import lawler_splits
+from schedbench.solvers.smtt_exact.decomposition import SplitTable, lawler_splits
 from schedbench.solvers.smtt_exact.dominance import closed_form, reduce_ends
 from schedbench.solvers.smtt_exact.search import DecompositionSearch
 
@@ -86,3 +86,14 @@ def test_bounds_never_exceed_the_optimum(instance):
     for other in (max(0, t - 3), t + 4):
         info.remember(other, optimum(jobs, other, p, d))
     assert info.shifted_bound(t) <= best
+
+
+@settings(max_examples=300, deadline=None)
+@given(edd_instances(max_n=12), st.data())
+def test_split_table_lists_the_same_splits_as_the_direct_scan(instance, data):
+    p, d, _ = instance
+    jobs = tuple(sorted(data.draw(st.sets(st.integers(0, len(p) - 1), min_size=1))))
+    k_pos = jobs.index(max(jobs, key=lambda j: (p[j], j)))
+    table = SplitTable(jobs, k_pos, p, d)
+    for t in range(-3, sum(p) + 4):
+        assert table.splits(t) == lawler_splits(jobs, t, k_pos, p, d, Rules())

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from itertools import accumulate
+from operator import sub
 
 
 class SetProfile:
@@ -31,6 +32,7 @@ class SetProfile:
         "by_lpt",
         "known_starts",
         "known_values",
+        "split_table",
     )
 
     def __init__(
@@ -38,25 +40,32 @@ class SetProfile:
         jobs: tuple[int, ...],
         p: list[int],
         d: list[int],
-        spt_rank: list[int] | None = None,
-        lpt_rank: list[int] | None = None,
+        rank: list[int] | None = None,
         ident: int = 0,
+        by_spt: tuple[int, ...] | None = None,
     ) -> None:
         self.jobs = jobs
         self.ident = ident
         #: starts at which this set was solved or bounded, sorted, with (value, always tardy)
         self.known_starts: list[int] = []
         self.known_values: list[tuple[int, int]] = []
-        spt_completion = list(accumulate(sorted(p[j] for j in jobs)))
+        #: Lawler split data (``decomposition.SplitTable``), built when the set is first split
+        self.split_table = None
+        #: the jobs from shortest to longest by ``rank`` (ties broken by EDD position); in EDD
+        #: order ``(p, d, j)`` and ``(p, j)`` sort alike, so this is also the LPT order reversed
+        if by_spt is None:
+            by_spt = tuple(sorted(jobs, key=rank.__getitem__)) if rank else ()
+        self.by_spt = self.by_lpt = by_spt
+        p_of, d_of = p.__getitem__, d.__getitem__
+        dues = list(map(d_of, jobs))
+        sizes = list(map(p_of, by_spt)) if by_spt else sorted(map(p_of, jobs))
+        spt_completion = list(accumulate(sizes))
         self.total = spt_completion[-1] if spt_completion else 0
-        self.slacks = sorted(d[j] - c for j, c in zip(jobs, spt_completion))
+        self.slacks = sorted(map(sub, dues, spt_completion))
         self.slack_prefix = [0, *accumulate(self.slacks)]
-        self.tardy_thresholds = sorted(d[j] - p[j] for j in jobs)
+        self.tardy_thresholds = sorted(map(sub, dues, map(p_of, jobs)))
         #: EDD is on time from start ``t`` iff ``t + edd_lateness <= 0``
-        self.edd_lateness = max((c - d[j] for j, c in zip(jobs, accumulate(p[j] for j in jobs))), default=0)
-        #: the jobs from shortest to longest, and from shortest to longest by (p, EDD position)
-        self.by_spt = tuple(sorted(jobs, key=spt_rank.__getitem__)) if spt_rank else ()
-        self.by_lpt = tuple(sorted(jobs, key=lpt_rank.__getitem__)) if lpt_rank else ()
+        self.edd_lateness = max(map(sub, accumulate(map(p_of, jobs)), dues), default=0)
 
     def pairing_bound(self, t: int) -> int:
         """Sorted pairing lower bound when the set starts at ``t``."""

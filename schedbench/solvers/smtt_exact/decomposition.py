@@ -15,6 +15,8 @@ contiguous EDD ranges, and ``k`` completes at ``C_k(s) = t + p(jobs[:s+1])``.
 
 from __future__ import annotations
 
+from bisect import bisect_right
+
 from .rules import Rules
 
 
@@ -39,3 +41,67 @@ def lawler_splits(
             continue
         splits.append((s, c))
     return splits
+
+
+class SplitTable:
+    """Start-independent data for the Lawler splits of one job set, so a start costs O(log m).
+
+    With both elimination rules on, split ``s`` survives exactly when, for ``L_s = max(d_k, C_k(s))``,
+    ``d[s] <= L_s < d[s+1]`` (the left test is waived for ``s = k_pos``, the right one for the last
+    position). While ``C_k(s) <= d_k`` that picks the one position ``s1`` whose due date is the last
+    ``<= d_k``; afterwards ``L_s = t + P[s+1]`` and the test reads ``g_s <= t < h_s`` with
+    ``g_s = d[s] - P[s+1]`` and ``h_s = d[s+1] - P[s+1]``. Intervals are sorted by ``h``; the ones
+    containing ``t`` have ``t < h <= t + width`` (``width`` the longest interval), a short window.
+    """
+
+    __slots__ = ("k_pos", "k", "prefix", "dues", "s1", "ends", "starts", "positions", "width", "children")
+
+    def __init__(self, jobs: tuple[int, ...], k_pos: int, p: list[int], d: list[int]) -> None:
+        self.k_pos = k_pos
+        self.k = jobs[k_pos]
+        prefix = [0]
+        for j in jobs:
+            prefix.append(prefix[-1] + p[j])
+        self.prefix = prefix
+        dues = [d[j] for j in jobs]
+        self.dues = dues
+        self.s1 = bisect_right(dues, d[self.k]) - 1
+        intervals = sorted(
+            (dues[s + 1] - prefix[s + 1], dues[s] - prefix[s + 1], s)
+            for s in range(k_pos + 1, len(jobs) - 1)
+            if dues[s + 1] > dues[s]
+        )
+        self.ends = [h for h, _, _ in intervals]
+        self.starts = [g for _, g, _ in intervals]
+        self.positions = [s for _, _, s in intervals]
+        self.width = max((h - g for h, g, _ in intervals), default=0)
+        #: split position -> (left profile, right profile), filled by the search
+        self.children: dict = {}
+
+    def splits(self, t: int) -> list[tuple[int, int]]:
+        """The same list as ``lawler_splits`` with both elimination rules on."""
+        prefix, dues, k_pos = self.prefix, self.dues, self.k_pos
+        d_k = dues[k_pos]
+        last = len(dues) - 1
+        kept = []
+        c = t + prefix[self.s1 + 1]
+        if c <= d_k:
+            kept.append(self.s1)
+        c = t + prefix[k_pos + 1]
+        if c > d_k and (k_pos == last or dues[k_pos + 1] > c):
+            kept.append(k_pos)
+        ends, starts, positions = self.ends, self.starts, self.positions
+        stop = t + self.width
+        limit = d_k - t
+        i = bisect_right(ends, t)
+        while i < len(ends) and ends[i] <= stop:
+            s = positions[i]
+            if starts[i] <= t and prefix[s + 1] > limit:
+                kept.append(s)
+            i += 1
+        if last > k_pos:
+            c = t + prefix[last + 1]
+            if c > d_k and dues[last] <= c:
+                kept.append(last)
+        kept.sort()
+        return [(s, t + prefix[s + 1]) for s in kept]

@@ -12,11 +12,13 @@ from __future__ import annotations
 import time
 
 from .bounds import SetProfile
-from .decomposition import lawler_splits
+from .decomposition import SplitTable, lawler_splits
 from .dominance import closed_form, reduce_ends
 from .rules import Rules
 
 INFINITY = 1 << 62
+#: memo keys are ``start * KEY_STRIDE + set id`` (an int hashes faster and is smaller than a pair)
+KEY_STRIDE = 1 << 32
 
 
 class SearchTimeout(Exception):
@@ -26,7 +28,7 @@ class SearchTimeout(Exception):
 class DecompositionSearch:
     """Solves subproblems and remembers each one's value and how it was split.
 
-    A memo entry, keyed by ``(set id, start)``, is ``(value, exact, plan)``; for exact entries
+    A memo entry, keyed by ``start * KEY_STRIDE + set id``, is ``(value, exact, plan)``; for exact entries
     plan is one of ``("seq", order)``, ``("wrap", firsts, inner, inner_start, lasts)`` or
     ``("split", k_pos, s, c_k)``, and ``order`` rebuilds the sequence from these plans.
     """
@@ -39,9 +41,10 @@ class DecompositionSearch:
         self.rules = rules
         self.deadline = deadline
         n = len(p)
-        self.spt_rank = _ranks(sorted(range(n), key=lambda j: (p[j], d[j], j)))
-        self.lpt_rank = _ranks(sorted(range(n), key=lambda j: (p[j], j)))
-        self.memo: dict[tuple[int, int], tuple[int, bool, tuple]] = {}
+        # jobs are in EDD order, so (p, d, j) and (p, j) rank alike: one order serves SPT and LPT
+        self.rank = _ranks(sorted(range(n), key=lambda j: (p[j], d[j], j)))
+        self.memo: dict[int, tuple[int, bool, tuple]] = {}
+        self.fast_splits = rules.pvw_elimination and rules.chang_elimination
         self.profiles: dict[tuple[int, ...], SetProfile] = {}
         self.nodes = 0
         self.memo_hits = 0
@@ -49,17 +52,20 @@ class DecompositionSearch:
         self.splits_pruned = 0
         self.shift_prunes = 0
 
-    def profile(self, jobs: tuple[int, ...]) -> SetProfile:
-        """The interned profile (start-independent data) of a job set."""
+    def profile(self, jobs: tuple[int, ...], by_spt: tuple[int, ...] | None = None) -> SetProfile:
+        """The interned profile (start-independent data) of a job set.
+
+        ``by_spt`` may pass the set's jobs already in SPT order (filtered from a superset's).
+        """
         info = self.profiles.get(jobs)
         if info is None:
-            info = SetProfile(jobs, self.p, self.d, self.spt_rank, self.lpt_rank, len(self.profiles))
+            info = SetProfile(jobs, self.p, self.d, self.rank, len(self.profiles), by_spt)
             self.profiles[jobs] = info
         return info
 
     def cost(self, info: SetProfile, t: int, limit: int = INFINITY) -> int:
         """Optimum of the set from ``t`` if below ``limit``, else a lower bound ``>= limit``."""
-        key = (info.ident, t)
+        key = t * KEY_STRIDE + info.ident
         hit = self.memo.get(key)
         if hit is not None and self.rules.memo and (hit[1] or hit[0] >= limit):
             self.memo_hits += 1
@@ -92,7 +98,12 @@ class DecompositionSearch:
         if rules.emmons_first or rules.emmons_last:
             firsts, inner, lasts, start, fixed = reduce_ends(jobs, t, info, p, d, rules)
             if len(inner) < len(jobs):
-                value = fixed + self.cost(self.profile(inner), start, limit - fixed)
+                inner_info = self.profiles.get(inner)
+                if inner_info is None:
+                    fixed_jobs = set(firsts) | set(lasts)
+                    inner_spt = tuple([j for j in info.by_spt if j not in fixed_jobs])
+                    inner_info = self.profile(inner, inner_spt)
+                value = fixed + self.cost(inner_info, start, limit - fixed)
                 return value, ("wrap", firsts, inner, start, lasts)
         return self._split(info, t, limit)
 
@@ -101,13 +112,22 @@ class DecompositionSearch:
         use_bound = self.rules.lower_bound
         shift = self.rules.shift_bound
         jobs = info.jobs
-        k = info.by_lpt[-1]
-        k_pos = jobs.index(k)
-        d_k = d[k]
+        table = info.split_table
+        if table is None:
+            table = info.split_table = SplitTable(jobs, jobs.index(info.by_lpt[-1]), p, d)
+        k_pos = table.k_pos
+        d_k = d[table.k]
+        children = table.children
+        if self.fast_splits:
+            splits = table.splits(t)
+        else:
+            splits = lawler_splits(jobs, t, k_pos, p, d, self.rules)
         candidates = []
-        for s, c_k in lawler_splits(jobs, t, k_pos, p, d, self.rules):
-            left = self.profile(jobs[:k_pos] + jobs[k_pos + 1 : s + 1])
-            right = self.profile(jobs[s + 1 :])
+        for s, c_k in splits:
+            pair = children.get(s)
+            if pair is None:
+                pair = children[s] = self._children(info, k_pos, s)
+            left, right = pair
             tardy_k = c_k - d_k if c_k > d_k else 0
             left_bound = right_bound = 0
             if use_bound:
@@ -150,6 +170,19 @@ class DecompositionSearch:
             return best, best_plan
         return max(failed_bound, limit), ()
 
+    def _children(self, info: SetProfile, k_pos: int, s: int) -> tuple[SetProfile, SetProfile]:
+        """Profiles of the left part (``jobs[:s+1]`` without ``k``) and the right part of split ``s``."""
+        jobs = info.jobs
+        k, cut = jobs[k_pos], jobs[s]
+        left_jobs = jobs[:k_pos] + jobs[k_pos + 1 : s + 1]
+        left = self.profiles.get(left_jobs)
+        if left is None:
+            left = self.profile(left_jobs, tuple([j for j in info.by_spt if j <= cut and j != k]))
+        right = self.profiles.get(jobs[s + 1 :])
+        if right is None:
+            right = self.profile(jobs[s + 1 :], tuple([j for j in info.by_spt if j > cut]))
+        return left, right
+
     def order(self, jobs: tuple[int, ...], t: int) -> list[int]:
         """The optimal sequence of a solved subproblem, rebuilt from the memo."""
         out: list[int] = []
@@ -160,7 +193,9 @@ class DecompositionSearch:
                 out.append(item)
                 continue
             sub, start = item
-            plan = self.memo[(self.profile(sub).ident, start)][2] if len(sub) > 1 else ("seq", sub)
+            plan = (
+                self.memo[start * KEY_STRIDE + self.profile(sub).ident][2] if len(sub) > 1 else ("seq", sub)
+            )
             if plan[0] == "seq":
                 out.extend(plan[1])
             elif plan[0] == "wrap":
