@@ -9,7 +9,7 @@ from schedbench.solvers.smtt_dp import solve_smtt_dp
 from schedbench.solvers.smtt_exact import Rules
 from schedbench.solvers.smtt_exact.bounds import SetProfile
 from schedbench.solvers.smtt_exact.decomposition import SplitTable, lawler_splits
-from schedbench.solvers.smtt_exact.dominance import closed_form, reduce_ends
+from schedbench.solvers.smtt_exact.dominance import closed_form, end_thresholds, reduce_ends
 from schedbench.solvers.smtt_exact.search import DecompositionSearch
 
 
@@ -97,3 +97,19 @@ def test_split_table_lists_the_same_splits_as_the_direct_scan(instance, data):
     table = SplitTable(jobs, k_pos, p, d)
     for t in range(-3, sum(p) + 4):
         assert table.splits(t) == lawler_splits(jobs, t, k_pos, p, d, Rules())
+
+
+@settings(max_examples=200, deadline=None)
+@given(edd_instances())
+def test_end_thresholds_tell_exactly_when_an_end_reduction_applies(instance):
+    p, d, _ = instance
+    jobs = tuple(range(len(p)))
+    info = profile(jobs, p, d)
+    first_from, last_until, longest_from = end_thresholds(info, p, d)
+    for t in range(-3, sum(p) + 4):
+        firsts, inner, lasts, _, _ = reduce_ends(jobs, t, info, p, d, Rules())
+        assert (len(inner) < len(jobs)) == (t >= first_from or t <= last_until or t >= longest_from)
+        only_first = reduce_ends(jobs, t, info, p, d, Rules().without("emmons_last"))
+        assert (len(only_first[1]) < len(jobs)) == (t >= first_from)
+        only_last = reduce_ends(jobs, t, info, p, d, Rules().without("emmons_first"))
+        assert (len(only_last[1]) < len(jobs)) == (t <= last_until or t >= longest_from)

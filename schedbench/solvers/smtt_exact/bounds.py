@@ -33,6 +33,7 @@ class SetProfile:
         "known_starts",
         "known_values",
         "split_table",
+        "end_thresholds",
     )
 
     def __init__(
@@ -51,6 +52,8 @@ class SetProfile:
         self.known_values: list[tuple[int, int]] = []
         #: Lawler split data (``decomposition.SplitTable``), built when the set is first split
         self.split_table = None
+        #: ``dominance.end_thresholds`` of the set, computed when first needed
+        self.end_thresholds = None
         #: the jobs from shortest to longest by ``rank`` (ties broken by EDD position); in EDD
         #: order ``(p, d, j)`` and ``(p, j)`` sort alike, so this is also the LPT order reversed
         if by_spt is None:

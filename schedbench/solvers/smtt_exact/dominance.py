@@ -13,6 +13,8 @@ argument that never increases total tardiness, so some optimal order satisfies i
 
 from __future__ import annotations
 
+import math
+
 from .bounds import SetProfile
 from .rules import Rules
 
@@ -72,6 +74,25 @@ def reduce_ends(
             jobs = jobs[:pos] + jobs[pos + 1 :]
             changed = True
     return tuple(firsts), jobs, tuple(reversed(lasts)), t, cost
+
+
+def end_thresholds(profile: SetProfile, p: list[int], d: list[int]) -> tuple[float, float, float]:
+    """Starts at which ``reduce_ends`` fixes a job, for a set of at least two jobs.
+
+    Returns ``(first_from, last_until, longest_from)``: Emmons' first theorem fixes the shortest job
+    when ``t >= first_from``; the last EDD job goes last when ``t <= last_until`` and the longest
+    job when ``t >= longest_from``. Between them no rule applies and the loop can be skipped.
+    """
+    jobs = profile.jobs
+    shortest = profile.by_spt[0]
+    d_s = d[shortest]
+    earlier = [p[j] for j in jobs if d[j] < d_s]
+    first_from = d_s - min(earlier) if earlier else -math.inf
+    last = jobs[-1]
+    last_until = d[last] - profile.total
+    longest = profile.by_lpt[-1]
+    longest_from = -math.inf if d[last] <= d[longest] else d[last] - p[longest]
+    return first_from, last_until, longest_from
 
 
 def closed_form(

@@ -10,10 +10,11 @@ as ``SetProfile`` objects so that each tuple is hashed once and the memo keys ar
 from __future__ import annotations
 
 import time
+from bisect import bisect_left
 
 from .bounds import SetProfile
 from .decomposition import SplitTable, lawler_splits
-from .dominance import closed_form, reduce_ends
+from .dominance import closed_form, end_thresholds, reduce_ends
 from .rules import Rules
 
 INFINITY = 1 << 62
@@ -45,6 +46,8 @@ class DecompositionSearch:
         self.rank = _ranks(sorted(range(n), key=lambda j: (p[j], d[j], j)))
         self.memo: dict[int, tuple[int, bool, tuple]] = {}
         self.fast_splits = rules.pvw_elimination and rules.chang_elimination
+        self.use_memo = rules.memo
+        self.use_shift = rules.shift_bound
         self.profiles: dict[tuple[int, ...], SetProfile] = {}
         self.nodes = 0
         self.memo_hits = 0
@@ -67,11 +70,11 @@ class DecompositionSearch:
         """Optimum of the set from ``t`` if below ``limit``, else a lower bound ``>= limit``."""
         key = t * KEY_STRIDE + info.ident
         hit = self.memo.get(key)
-        if hit is not None and self.rules.memo and (hit[1] or hit[0] >= limit):
+        if hit is not None and self.use_memo and (hit[1] or hit[0] >= limit):
             self.memo_hits += 1
             return hit[0]
-        if self.rules.shift_bound:
-            bound = info.shifted_bound(t)
+        if self.use_shift:
+            bound = info.shifted_bound(t) if info.known_starts else 0
             if bound >= limit:
                 self.shift_prunes += 1
                 return bound
@@ -82,7 +85,7 @@ class DecompositionSearch:
         exact = value < limit or plan[:1] == ("seq",)
         if hit is None or not hit[1]:
             self.memo[key] = (value, exact, plan)
-            if self.rules.shift_bound:
+            if self.use_shift:
                 info.remember(t, value)
         return value
 
@@ -96,15 +99,22 @@ class DecompositionSearch:
             if solved is not None:
                 return solved[0], ("seq", solved[1])
         if rules.emmons_first or rules.emmons_last:
-            firsts, inner, lasts, start, fixed = reduce_ends(jobs, t, info, p, d, rules)
-            if len(inner) < len(jobs):
-                inner_info = self.profiles.get(inner)
-                if inner_info is None:
-                    fixed_jobs = set(firsts) | set(lasts)
-                    inner_spt = tuple([j for j in info.by_spt if j not in fixed_jobs])
-                    inner_info = self.profile(inner, inner_spt)
-                value = fixed + self.cost(inner_info, start, limit - fixed)
-                return value, ("wrap", firsts, inner, start, lasts)
+            thresholds = info.end_thresholds
+            if thresholds is None:
+                thresholds = info.end_thresholds = end_thresholds(info, p, d)
+            first_from, last_until, longest_from = thresholds
+            if (rules.emmons_first and t >= first_from) or (
+                rules.emmons_last and (t <= last_until or t >= longest_from)
+            ):
+                firsts, inner, lasts, start, fixed = reduce_ends(jobs, t, info, p, d, rules)
+                if len(inner) < len(jobs):
+                    inner_info = self.profiles.get(inner)
+                    if inner_info is None:
+                        fixed_jobs = set(firsts) | set(lasts)
+                        inner_spt = tuple([j for j in info.by_spt if j not in fixed_jobs])
+                        inner_info = self.profile(inner, inner_spt)
+                    value = fixed + self.cost(inner_info, start, limit - fixed)
+                    return value, ("wrap", firsts, inner, start, lasts)
         return self._split(info, t, limit)
 
     def _split(self, info: SetProfile, t: int, limit: int) -> tuple[int, tuple]:
@@ -130,12 +140,16 @@ class DecompositionSearch:
             left, right = pair
             tardy_k = c_k - d_k if c_k > d_k else 0
             left_bound = right_bound = 0
-            if use_bound:
-                left_bound = left.pairing_bound(t)
-                right_bound = right.pairing_bound(c_k)
+            if use_bound:  # the sorted pairing bounds, inlined (``SetProfile.pairing_bound``)
+                i = bisect_left(left.slacks, t)
+                left_bound = i * t - left.slack_prefix[i]
+                i = bisect_left(right.slacks, c_k)
+                right_bound = i * c_k - right.slack_prefix[i]
             if shift:
-                left_bound = max(left_bound, left.shifted_bound(t))
-                right_bound = max(right_bound, right.shifted_bound(c_k))
+                if left.known_starts:
+                    left_bound = max(left_bound, left.shifted_bound(t))
+                if right.known_starts:
+                    right_bound = max(right_bound, right.shifted_bound(c_k))
             candidates.append((left_bound + tardy_k + right_bound, s, c_k, tardy_k, right_bound, left, right))
         candidates.sort(key=_first)
 
