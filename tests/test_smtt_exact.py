@@ -121,6 +121,40 @@ def test_time_limit_returns_a_feasible_order_with_a_bound():
     assert result.stats["nodes"] > 0
 
 
+@settings(max_examples=150, deadline=None)
+@given(instance=instances(max_n=14), stop_at=st.integers(1, 20))
+def test_a_search_cut_short_anywhere_keeps_a_valid_bound_and_order(instance, stop_at):
+    """Time runs out at node ``stop_at``: the bound must not pass the optimum, the order must be real."""
+    from schedbench.solvers.smtt_exact.search import DecompositionSearch
+
+    p, d = instance
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(DecompositionSearch, "CHECK_EVERY", stop_at)
+        result = solve_smtt_exact(p, d, time_limit=0.0)
+    check_result(result, p, d)
+    best = solve_smtt_dp(p, d)[1]
+    assert result.lower_bound <= best <= result.objective
+    if result.optimal:
+        assert result.objective == best
+
+
+def test_time_limit_on_a_hard_paper_instance_gives_the_search_best_and_its_bound():
+    from schedbench.solvers.smtt_exact.bounds import sorted_pairing_bound
+    from schedbench.solvers.smtt_exact.upper_bound import total_tardiness, upper_bound_order
+
+    row = read_paper("n500")[28]  # rdd = 0.2, tf = 0.6: the slowest instance of the set
+    p, d = row["p"], row["d"]
+    result = solve_smtt_exact(p, d, time_limit=0.3)
+    assert not result.optimal
+    check_result(result, p, d)
+    assert result.lower_bound <= row["reference_total_tardiness"] <= result.objective
+    # better than the starting heuristic alone, and a bound above the sorted pairing bound
+    assert result.objective < total_tardiness(upper_bound_order(p, d), p, d)
+    by_due = sorted(range(len(p)), key=lambda j: (d[j], p[j], j))
+    pairing = sorted_pairing_bound(tuple(range(len(p))), 0, [p[j] for j in by_due], [d[j] for j in by_due])
+    assert result.lower_bound > pairing
+
+
 def read_paper(name: str) -> list[dict]:
     path = DATA / f"{name}.jsonl"
     if not path.exists():

@@ -23,7 +23,14 @@ KEY_STRIDE = 1 << 32
 
 
 class SearchTimeout(Exception):
-    """Raised inside the search when the deadline passes."""
+    """Raised inside the search when the deadline passes.
+
+    ``lower_bound`` bounds the optimum of the subproblem the frame that sees the exception was
+    solving: each frame on the way up turns its child's bound into its own, so the root gets the
+    least bound over every split it had not yet refuted.
+    """
+
+    lower_bound: int = 0
 
 
 class DecompositionSearch:
@@ -48,6 +55,12 @@ class DecompositionSearch:
         self.fast_splits = rules.pvw_elimination and rules.chang_elimination
         self.use_memo = rules.memo
         self.use_shift = rules.shift_bound
+        #: how many splits are under way; the first split reached with none is the root split
+        self.split_depth = 0
+        #: end reductions met on the way from the root to the root split: (firsts, lasts, fixed)
+        self.root_wraps: list[tuple[tuple[int, ...], tuple[int, ...], int]] = []
+        #: best complete answer the root split found: (value, jobs, start, plan)
+        self.root_best: tuple[int, tuple[int, ...], int, tuple] | None = None
         self.profiles: dict[tuple[int, ...], SetProfile] = {}
         self.nodes = 0
         self.memo_hits = 0
@@ -80,7 +93,9 @@ class DecompositionSearch:
                 return bound
         self.nodes += 1
         if self.nodes % self.CHECK_EVERY == 0 and time.perf_counter() > self.deadline:
-            raise SearchTimeout
+            timeout = SearchTimeout()
+            timeout.lower_bound = max(info.pairing_bound(t), info.shifted_bound(t), hit[0] if hit else 0)
+            raise timeout
         value, plan = self._solve(info, t, limit)
         exact = value < limit or plan[:1] == ("seq",)
         if hit is None or not hit[1]:
@@ -113,7 +128,13 @@ class DecompositionSearch:
                         fixed_jobs = set(firsts) | set(lasts)
                         inner_spt = tuple([j for j in info.by_spt if j not in fixed_jobs])
                         inner_info = self.profile(inner, inner_spt)
-                    value = fixed + self.cost(inner_info, start, limit - fixed)
+                    if self.split_depth == 0:
+                        self.root_wraps.append((firsts, lasts, fixed))
+                    try:
+                        value = fixed + self.cost(inner_info, start, limit - fixed)
+                    except SearchTimeout as timeout:
+                        timeout.lower_bound += fixed
+                        raise
                     return value, ("wrap", firsts, inner, start, lasts)
         return self._split(info, t, limit)
 
@@ -152,34 +173,63 @@ class DecompositionSearch:
                     right_bound = max(right_bound, right.shifted_bound(c_k))
             candidates.append((left_bound + tardy_k + right_bound, s, c_k, tardy_k, right_bound, left, right))
         candidates.sort(key=_first)
+        root = self.split_depth == 0
+        self.split_depth += 1
+        try:
+            return self._try_splits(info, t, limit, candidates, k_pos, root)
+        finally:
+            self.split_depth -= 1
 
+    def _try_splits(
+        self, info: SetProfile, t: int, limit: int, candidates: list, k_pos: int, root: bool
+    ) -> tuple[int, tuple]:
+        """Evaluate the candidate splits in order of their bounds, as a fail-high search."""
+        shift = self.use_shift
         best = limit
         best_plan: tuple = ()
         failed_bound = INFINITY
         # left(s) grows with s at the same start, and adding jobs never lowers the optimum
         left_values: list[tuple[int, int]] = []
-        for bound, s, c_k, tardy_k, right_bound, left, right in candidates:
-            self.splits_tried += 1
-            if shift:
-                for s0, v0 in left_values:
-                    if s0 < s and v0 + tardy_k + right_bound > bound:
-                        bound = v0 + tardy_k + right_bound
-            if bound >= best:
-                self.splits_pruned += 1
-                failed_bound = min(failed_bound, bound)
-                continue
-            left_value = self.cost(left, t, best - tardy_k - right_bound)
-            left_values.append((s, left_value))
-            partial = left_value + tardy_k
-            if partial + right_bound >= best:
-                self.splits_pruned += 1
-                failed_bound = min(failed_bound, partial + right_bound)
-                continue
-            total = partial + self.cost(right, c_k, best - partial)
-            if total < best:
-                best, best_plan = total, ("split", k_pos, s, c_k)
-            else:
-                failed_bound = min(failed_bound, total)
+        bound = partial = tardy_k = right_bound = position = 0
+        in_right = False
+        try:
+            for position in range(len(candidates)):
+                bound, s, c_k, tardy_k, right_bound, left, right = candidates[position]
+                in_right = False
+                self.splits_tried += 1
+                if shift:
+                    for s0, v0 in left_values:
+                        if s0 < s and v0 + tardy_k + right_bound > bound:
+                            bound = v0 + tardy_k + right_bound
+                if bound >= best:
+                    self.splits_pruned += 1
+                    failed_bound = min(failed_bound, bound)
+                    continue
+                left_value = self.cost(left, t, best - tardy_k - right_bound)
+                left_values.append((s, left_value))
+                partial = left_value + tardy_k
+                if partial + right_bound >= best:
+                    self.splits_pruned += 1
+                    failed_bound = min(failed_bound, partial + right_bound)
+                    continue
+                bound = partial + right_bound
+                in_right = True
+                total = partial + self.cost(right, c_k, best - partial)
+                if total < best:
+                    best, best_plan = total, ("split", k_pos, s, c_k)
+                    if root:
+                        self.root_best = (total, info.jobs, t, best_plan)
+                else:
+                    failed_bound = min(failed_bound, total)
+        except SearchTimeout as timeout:
+            # the node's bound: the least over the split being solved (with its part's bound as far
+            # as it got), the later ones (sorted by bound), the refuted ones and a solution found
+            child = timeout.lower_bound
+            current = max(bound, partial + child if in_right else child + tardy_k + right_bound)
+            if position + 1 < len(candidates):
+                current = min(current, candidates[position + 1][0])
+            timeout.lower_bound = min(best if best < limit else INFINITY, failed_bound, current)
+            raise
         if best < limit:
             return best, best_plan
         return max(failed_bound, limit), ()
@@ -197,19 +247,64 @@ class DecompositionSearch:
             right = self.profile(jobs[s + 1 :], tuple([j for j in info.by_spt if j > cut]))
         return left, right
 
-    def order(self, jobs: tuple[int, ...], t: int) -> list[int]:
-        """The optimal sequence of a solved subproblem, rebuilt from the memo."""
+    def greedy_order(self, jobs: tuple[int, ...], t: int) -> list[int]:
+        """A good (not proven) sequence: decompose like the search, taking the best-bounded split.
+
+        Subproblems the search already solved exactly are taken from the memo, so the longer the
+        search has run, the better this gets; with an empty memo it is a decomposition heuristic.
+        """
+        p, d = self.p, self.d
+        info = self.profile(jobs)
+        if len(jobs) <= 1:
+            return list(jobs)
+        hit = self.memo.get(t * KEY_STRIDE + info.ident)
+        if hit is not None and hit[1]:
+            return self.order(jobs, t)
+        solved = closed_form(jobs, t, info, p, d)
+        if solved is not None:
+            return list(solved[1])
+        firsts, inner, lasts, start, _ = reduce_ends(jobs, t, info, p, d, Rules())
+        if len(inner) < len(jobs):
+            return [*firsts, *self.greedy_order(inner, start), *lasts]
+        table = info.split_table
+        if table is None:
+            table = info.split_table = SplitTable(jobs, jobs.index(info.by_lpt[-1]), p, d)
+        k_pos, d_k = table.k_pos, d[table.k]
+        best = None
+        for s, c_k in table.splits(t):
+            pair = table.children.get(s)
+            if pair is None:
+                pair = table.children[s] = self._children(info, k_pos, s)
+            left, right = pair
+            estimate = max(0, c_k - d_k)
+            for part, start in ((left, t), (right, c_k)):
+                known = self.memo.get(start * KEY_STRIDE + part.ident)
+                estimate += known[0] if known is not None else part.pairing_bound(start)
+            if best is None or estimate < best[0]:
+                best = (estimate, s, c_k, left, right)
+        _, s, c_k, left, right = best
+        return [*self.greedy_order(left.jobs, t), table.k, *self.greedy_order(right.jobs, c_k)]
+
+    def order(self, jobs: tuple[int, ...], t: int, plan: tuple | None = None) -> list[int]:
+        """The optimal sequence of a solved subproblem, rebuilt from the memo.
+
+        ``plan`` may give the subproblem's own plan when it is not (yet) in the memo.
+        """
         out: list[int] = []
         stack: list = [(jobs, t)]
+        first_plan = plan
         while stack:
             item = stack.pop()
             if isinstance(item, int):
                 out.append(item)
                 continue
             sub, start = item
-            plan = (
-                self.memo[start * KEY_STRIDE + self.profile(sub).ident][2] if len(sub) > 1 else ("seq", sub)
-            )
+            if first_plan is not None:
+                plan, first_plan = first_plan, None
+            elif len(sub) > 1:
+                plan = self.memo[start * KEY_STRIDE + self.profile(sub).ident][2]
+            else:
+                plan = ("seq", sub)
             if plan[0] == "seq":
                 out.extend(plan[1])
             elif plan[0] == "wrap":

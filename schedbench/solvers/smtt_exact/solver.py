@@ -13,7 +13,7 @@ from schedbench.problems.errors import SchedbenchError
 from .bounds import sorted_pairing_bound
 from .rules import Rules
 from .search import DecompositionSearch, SearchTimeout
-from .upper_bound import total_tardiness, upper_bound_order
+from .upper_bound import adjacent_swap_descent, total_tardiness, upper_bound_order
 
 
 @dataclass(frozen=True)
@@ -49,9 +49,12 @@ def solve_smtt_exact(
     """Minimise total tardiness on one machine exactly; unweighted instances only.
 
     Returns the proven optimum with ``optimal=True`` when the search completes within
-    ``time_limit`` seconds; otherwise the best known order (``upper_bound_order`` if given and
-    better than MDDC) with a lower bound and ``optimal=False``. ``rules`` switches pruning rules
-    off for testing; the optimum never depends on it.
+    ``time_limit`` seconds. Otherwise ``optimal=False`` with the best order known: the best complete
+    order the search found at its root split or by decomposing along its memo, or the starting
+    order (the best of MDDC, a decomposition heuristic and ``upper_bound_order`` if given, each
+    improved by adjacent swaps). Its ``lower_bound`` is the larger of the sorted pairing bound and
+    what the search established: the least bound over the splits it had not refuted, the split
+    under way bounded by how far its parts got. ``rules`` switches pruning rules off for testing; the optimum never depends on it.
     """
     started = time.perf_counter()
     n = len(p)
@@ -78,11 +81,16 @@ def solve_smtt_exact(
     search = DecompositionSearch(p_edd, d_edd, rules, deadline=started + time_limit)
     old_limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(old_limit, 20 * n + 1000))
+    split_bound = 0
     try:
+        decomposed = _candidate(search.greedy_order(root, 0), edd, p_arr, d_arr)
+        if decomposed[1] < incumbent_cost:
+            incumbent, incumbent_cost = decomposed
         optimum = search.cost(search.profile(root), 0, incumbent_cost + 1)
         completed = True
-    except SearchTimeout:
+    except SearchTimeout as timeout:
         completed = False
+        split_bound = timeout.lower_bound
     finally:
         sys.setrecursionlimit(old_limit)
 
@@ -92,7 +100,18 @@ def solve_smtt_exact(
         if total_tardiness(order, p_arr, d_arr) != optimum:  # pragma: no cover - internal check
             raise AssertionError("exact SMTT search rebuilt an order that does not match its cost")
     else:
-        order, objective, lower_bound = incumbent, incumbent_cost, min(root_bound, incumbent_cost)
+        order, objective = incumbent, incumbent_cost
+        sys.setrecursionlimit(max(old_limit, 20 * n + 1000))
+        try:  # what the search found: its root split's best, and a decomposition guided by its memo
+            found = [search.greedy_order(root, 0), _root_split_order(search)]
+        finally:
+            sys.setrecursionlimit(old_limit)
+        for candidate in found:
+            if candidate is not None:
+                candidate, cost = _candidate(candidate, edd, p_arr, d_arr)
+                if cost < objective:
+                    order, objective = candidate, cost
+        lower_bound = min(max(root_bound, split_bound), objective)
     stats = {
         "nodes": search.nodes,
         "memo_hits": search.memo_hits,
@@ -110,6 +129,23 @@ def solve_smtt_exact(
         time_s=time.perf_counter() - started,
         stats=stats,
     )
+
+
+def _candidate(edd_order: list[int], edd: np.ndarray, p: np.ndarray, d: np.ndarray) -> tuple[list[int], int]:
+    """An order of EDD indices in original job indices, improved by adjacent swaps, with its cost."""
+    order = adjacent_swap_descent([int(edd[j]) for j in edd_order], p, d)
+    return order, total_tardiness(order, p, d)
+
+
+def _root_split_order(search: DecompositionSearch) -> list[int] | None:
+    """The best complete order the root split found (EDD indices), wrapped in the root's end reductions."""
+    if search.root_best is None:
+        return None
+    _, jobs, start, plan = search.root_best
+    middle = search.order(jobs, start, plan)
+    firsts = [j for wrap_firsts, _, _ in search.root_wraps for j in wrap_firsts]
+    lasts = [j for _, wrap_lasts, _ in reversed(search.root_wraps) for j in wrap_lasts]
+    return firsts + middle + lasts
 
 
 def _best_start(p: np.ndarray, d: np.ndarray, given: list[int] | None) -> list[int]:
