@@ -74,16 +74,16 @@ def test_closed_forms_are_optimal(instance):
         assert value == optimum(jobs, t, p, d)
 
 
-@settings(max_examples=150, deadline=None)
-@given(edd_instances())
-def test_bounds_never_exceed_the_optimum(instance):
+@settings(max_examples=300, deadline=None)
+@given(edd_instances(), st.integers(0, 40), st.integers(0, 40))
+def test_bounds_never_exceed_the_optimum(instance, earlier, later):
     p, d, t = instance
     jobs = tuple(range(len(p)))
     info = profile(jobs, p, d)
     best = optimum(jobs, t, p, d)
     assert info.pairing_bound(t) <= best
     # a value recorded at another start yields a valid bound here
-    for other in (max(0, t - 3), t + 4):
+    for other in (max(0, t - earlier), t + later):
         info.remember(other, optimum(jobs, other, p, d))
     assert info.shifted_bound(t) <= best
 

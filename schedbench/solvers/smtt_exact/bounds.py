@@ -27,6 +27,9 @@ class SetProfile:
         "slacks",
         "slack_prefix",
         "tardy_thresholds",
+        "threshold_prefix",
+        "dues",
+        "due_prefix",
         "edd_lateness",
         "by_spt",
         "by_lpt",
@@ -67,6 +70,9 @@ class SetProfile:
         self.slacks = sorted(map(sub, dues, spt_completion))
         self.slack_prefix = [0, *accumulate(self.slacks)]
         self.tardy_thresholds = sorted(map(sub, dues, map(p_of, jobs)))
+        self.threshold_prefix = [0, *accumulate(self.tardy_thresholds)]
+        self.dues = dues
+        self.due_prefix = [0, *accumulate(dues)]
         #: EDD is on time from start ``t`` iff ``t + edd_lateness <= 0``
         self.edd_lateness = max(map(sub, accumulate(map(p_of, jobs)), dues), default=0)
 
@@ -78,20 +84,36 @@ class SetProfile:
     def shifted_bound(self, t: int) -> int:
         """Lower bound from this set solved (or bounded) at the nearest other starts.
 
-        Shifting an optimal order for start ``t`` back to ``t0 < t`` lowers every completion by
-        ``t - t0``; jobs tardy at ``t0`` in any position (``d_j <= t0 + p_j``) each gain exactly
-        that much, so ``OPT(t) >= OPT(t0) + (t - t0) * #always_tardy(t0)``. For ``t1 > t``,
-        ``OPT(t1) <= OPT(t) + (t1 - t) * m``.
+        Shifting an optimal order for start ``t`` back to ``t0 = t - delta`` lowers every completion
+        by ``delta``. A job with ``e_j = d_j - p_j`` is late by at least ``t - e_j`` from start ``t``,
+        so it loses ``min(delta, max(0, t - e_j))`` or more: ``delta`` if ``e_j <= t0``, ``t - e_j``
+        if ``t0 < e_j < t``. Hence ``OPT(t) >= OPT(t0) + delta * #{e_j <= t0} + sum(t - e_j)`` over
+        the middle jobs. From a later start ``t1 = t + delta``, each job's tardiness grows by at
+        most ``min(delta, max(0, t1 + P - d_j))`` (``P`` the total processing time), so
+        ``OPT(t) >= OPT(t1) - sum`` of that.
         """
         starts = self.known_starts
         i = bisect_right(starts, t)
         bound = 0
         if i > 0:
             value0, always_tardy0 = self.known_values[i - 1]
-            bound = value0 + (t - starts[i - 1]) * always_tardy0
+            later_tardy = bisect_left(self.tardy_thresholds, t)
+            bound = (
+                value0
+                + (t - starts[i - 1]) * always_tardy0
+                + (later_tardy - always_tardy0) * t
+                - (self.threshold_prefix[later_tardy] - self.threshold_prefix[always_tardy0])
+            )
         if i < len(starts):
-            # starting later by ``delta`` delays each job by at most ``delta``
-            later = self.known_values[i][0] - (starts[i] - t) * len(self.jobs)
+            delta = starts[i] - t
+            end = starts[i] + self.total
+            dues = self.dues
+            full = bisect_right(dues, end - delta)  # these jobs may lose ``delta`` each
+            partial = bisect_left(dues, end)  # these up to ``end - d_j``
+            growth = (
+                full * delta + (partial - full) * end - (self.due_prefix[partial] - self.due_prefix[full])
+            )
+            later = self.known_values[i][0] - growth
             if later > bound:
                 bound = later
         return bound

@@ -36,9 +36,10 @@ class SearchTimeout(Exception):
 class DecompositionSearch:
     """Solves subproblems and remembers each one's value and how it was split.
 
-    A memo entry, keyed by ``start * KEY_STRIDE + set id``, is ``(value, exact, plan)``; for exact entries
-    plan is one of ``("seq", order)``, ``("wrap", firsts, inner, inner_start, lasts)`` or
-    ``("split", k_pos, s, c_k)``, and ``order`` rebuilds the sequence from these plans.
+    A memo entry, keyed by ``start * KEY_STRIDE + set id``, is either a lower bound (a plain int,
+    the most common kind, kept small) or an exact answer ``(value, plan)`` with plan one of
+    ``("seq", order)``, ``("wrap", firsts, inner, inner_start, lasts)`` or ``("split", k_pos, s, c_k)``;
+    ``order`` rebuilds the sequence from these plans.
     """
 
     CHECK_EVERY = 1024
@@ -51,7 +52,7 @@ class DecompositionSearch:
         n = len(p)
         # jobs are in EDD order, so (p, d, j) and (p, j) rank alike: one order serves SPT and LPT
         self.rank = _ranks(sorted(range(n), key=lambda j: (p[j], d[j], j)))
-        self.memo: dict[int, tuple[int, bool, tuple]] = {}
+        self.memo: dict[int, int | tuple[int, tuple]] = {}
         self.fast_splits = rules.pvw_elimination and rules.chang_elimination
         self.use_memo = rules.memo
         self.use_shift = rules.shift_bound
@@ -83,9 +84,13 @@ class DecompositionSearch:
         """Optimum of the set from ``t`` if below ``limit``, else a lower bound ``>= limit``."""
         key = t * KEY_STRIDE + info.ident
         hit = self.memo.get(key)
-        if hit is not None and self.use_memo and (hit[1] or hit[0] >= limit):
-            self.memo_hits += 1
-            return hit[0]
+        if hit is not None and self.use_memo:
+            if hit.__class__ is not int:
+                self.memo_hits += 1
+                return hit[0]
+            if hit >= limit:
+                self.memo_hits += 1
+                return hit
         if self.use_shift:
             bound = info.shifted_bound(t) if info.known_starts else 0
             if bound >= limit:
@@ -94,12 +99,12 @@ class DecompositionSearch:
         self.nodes += 1
         if self.nodes % self.CHECK_EVERY == 0 and time.perf_counter() > self.deadline:
             timeout = SearchTimeout()
-            timeout.lower_bound = max(info.pairing_bound(t), info.shifted_bound(t), hit[0] if hit else 0)
+            known = 0 if hit is None else hit if hit.__class__ is int else hit[0]
+            timeout.lower_bound = max(info.pairing_bound(t), info.shifted_bound(t), known)
             raise timeout
         value, plan = self._solve(info, t, limit)
-        exact = value < limit or plan[:1] == ("seq",)
-        if hit is None or not hit[1]:
-            self.memo[key] = (value, exact, plan)
+        if hit is None or hit.__class__ is int:
+            self.memo[key] = (value, plan) if value < limit or plan[:1] == ("seq",) else value
             if self.use_shift:
                 info.remember(t, value)
         return value
@@ -258,7 +263,7 @@ class DecompositionSearch:
         if len(jobs) <= 1:
             return list(jobs)
         hit = self.memo.get(t * KEY_STRIDE + info.ident)
-        if hit is not None and hit[1]:
+        if hit is not None and hit.__class__ is not int:
             return self.order(jobs, t)
         solved = closed_form(jobs, t, info, p, d)
         if solved is not None:
@@ -279,7 +284,10 @@ class DecompositionSearch:
             estimate = max(0, c_k - d_k)
             for part, start in ((left, t), (right, c_k)):
                 known = self.memo.get(start * KEY_STRIDE + part.ident)
-                estimate += known[0] if known is not None else part.pairing_bound(start)
+                if known is None:
+                    estimate += part.pairing_bound(start)
+                else:
+                    estimate += known if known.__class__ is int else known[0]
             if best is None or estimate < best[0]:
                 best = (estimate, s, c_k, left, right)
         _, s, c_k, left, right = best
@@ -302,7 +310,7 @@ class DecompositionSearch:
             if first_plan is not None:
                 plan, first_plan = first_plan, None
             elif len(sub) > 1:
-                plan = self.memo[start * KEY_STRIDE + self.profile(sub).ident][2]
+                plan = self.memo[start * KEY_STRIDE + self.profile(sub).ident][1]
             else:
                 plan = ("seq", sub)
             if plan[0] == "seq":

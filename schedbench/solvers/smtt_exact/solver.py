@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 import time
 from dataclasses import dataclass, field
@@ -82,6 +83,9 @@ def solve_smtt_exact(
     old_limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(old_limit, 20 * n + 1000))
     split_bound = 0
+    # the memo holds millions of small objects and no cycles: cyclic collection would only rescan it
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         decomposed = _candidate(search.greedy_order(root, 0), edd, p_arr, d_arr)
         if decomposed[1] < incumbent_cost:
@@ -93,6 +97,8 @@ def solve_smtt_exact(
         split_bound = timeout.lower_bound
     finally:
         sys.setrecursionlimit(old_limit)
+        if collecting:
+            gc.enable()
 
     if completed:
         order = [int(edd[j]) for j in search.order(root, 0)]
