@@ -80,8 +80,11 @@ class DecompositionSearch:
             self.profiles[jobs] = info
         return info
 
-    def cost(self, info: SetProfile, t: int, limit: int = INFINITY) -> int:
-        """Optimum of the set from ``t`` if below ``limit``, else a lower bound ``>= limit``."""
+    def cost(self, info: SetProfile, t: int, limit: int = INFINITY, bounded: bool = False) -> int:
+        """Optimum of the set from ``t`` if below ``limit``, else a lower bound ``>= limit``.
+
+        ``bounded``: the caller already found the shift bound below ``limit`` (skip that check).
+        """
         key = t * KEY_STRIDE + info.ident
         hit = self.memo.get(key)
         if hit is not None and self.use_memo:
@@ -91,7 +94,7 @@ class DecompositionSearch:
             if hit >= limit:
                 self.memo_hits += 1
                 return hit
-        if self.use_shift:
+        if self.use_shift and not bounded:
             bound = info.shifted_bound(t) if info.known_starts else 0
             if bound >= limit:
                 self.shift_prunes += 1
@@ -210,7 +213,7 @@ class DecompositionSearch:
                     self.splits_pruned += 1
                     failed_bound = min(failed_bound, bound)
                     continue
-                left_value = self.cost(left, t, best - tardy_k - right_bound)
+                left_value = self.cost(left, t, best - tardy_k - right_bound, True)
                 left_values.append((s, left_value))
                 partial = left_value + tardy_k
                 if partial + right_bound >= best:
