@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import time
@@ -64,6 +65,7 @@ def solve_row(row: dict, time_limit: float) -> dict:
         "cpu_s": round(cpu, 4),
         "reference": row["reference_total_tardiness"],
         "nodes": result.stats["nodes"],
+        "load1": round(os.getloadavg()[0], 2),  # the machine is shared: note the contention
     }
 
 
@@ -79,6 +81,11 @@ def print_table(name: str, records: list[dict], all_rows: list[dict]) -> None:
         f"{proven:>9}/{len(records):<6} {statistics.median(times):>9.3f} "
         f"{statistics.mean(times):>9.3f} {max(times):>9.3f} {statistics.median(cpus):>11.3f} {max(cpus):>9.3f}"
     )
+    loads = [r["load1"] for r in records if "load1" in r]
+    if loads:
+        print(
+            f"1-minute load average after each instance: median {statistics.median(loads):.2f}, max {max(loads):.2f}"
+        )
     by_class: dict[tuple, list[float]] = {}
     for r in records:
         by_class.setdefault((r["rdd"], r["tf"]), []).append(r["time_s"])
