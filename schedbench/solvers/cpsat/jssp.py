@@ -80,7 +80,7 @@ def solve(
 
     def extract(solver: Any) -> tuple[dict[str, Any], int]:
         values = np.array([solver.Value(s) for s in starts], dtype=np.int64)
-        return solution_from_starts(inst, values), int(solver.Value(makespan))
+        return solution_from_starts(inst, values), int((values + dur).max(initial=0))
 
     raw = run_model(
         model,
