@@ -59,6 +59,11 @@ def run_model(
         if not has_objective:
             return RawResult(status="feasible", solution=solution, objective=objective, bound=None, **base)
         bound = int(math.ceil(solver.BestObjectiveBound() - 1e-6))
+        model_value = int(round(solver.ObjectiveValue()))
+        if status == cp_model.OPTIMAL and model_value != objective:
+            # a schedule better than the proven optimum means the model over-constrains its objective
+            message = f"CP-SAT proved {model_value} optimal but its schedule has objective {objective}"
+            return RawResult(status="error", solution=solution, objective=objective, message=message, **base)
         if status == cp_model.OPTIMAL:
             return RawResult(
                 status="optimal", solution=solution, objective=objective, bound=objective, **base
