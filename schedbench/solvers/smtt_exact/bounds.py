@@ -50,7 +50,7 @@ class SetProfile:
     ) -> None:
         self.jobs = jobs
         self.ident = ident
-        #: starts at which this set was solved or bounded, sorted, with (value, always tardy)
+        #: starts at which this set was solved or bounded, sorted, with (value, shift base)
         self.known_starts: list[int] = []
         self.known_values: list[tuple[int, int]] = []
         #: Lawler split data (``decomposition.SplitTable``), built when the set is first split
@@ -96,14 +96,8 @@ class SetProfile:
         i = bisect_right(starts, t)
         bound = 0
         if i > 0:
-            value0, always_tardy0 = self.known_values[i - 1]
-            later_tardy = bisect_left(self.tardy_thresholds, t)
-            bound = (
-                value0
-                + (t - starts[i - 1]) * always_tardy0
-                + (later_tardy - always_tardy0) * t
-                - (self.threshold_prefix[later_tardy] - self.threshold_prefix[always_tardy0])
-            )
+            late = bisect_left(self.tardy_thresholds, t)
+            bound = self.known_values[i - 1][1] + t * late - self.threshold_prefix[late]
         if i < len(starts):
             delta = starts[i] - t
             end = starts[i] + self.total
@@ -120,7 +114,9 @@ class SetProfile:
 
     def remember(self, t: int, value: int) -> None:
         """Record a lower bound (or the optimum) ``value`` of this set at start ``t``."""
-        entry = (value, self.always_tardy(t))
+        # the earlier-start bound below is ``base + t * i - threshold_prefix[i]``, ``i = #{e_j < t}``
+        tardy = self.always_tardy(t)
+        entry = (value, value - t * tardy + self.threshold_prefix[tardy])
         i = bisect_right(self.known_starts, t)
         if i > 0 and self.known_starts[i - 1] == t:
             if value > self.known_values[i - 1][0]:

@@ -193,6 +193,7 @@ class DecompositionSearch:
     ) -> tuple[int, tuple]:
         """Evaluate the candidate splits in order of their bounds, as a fail-high search."""
         shift = self.use_shift
+        trivial = self.rules.trivial_cases
         best = limit
         best_plan: tuple = ()
         failed_bound = INFINITY
@@ -213,7 +214,10 @@ class DecompositionSearch:
                     self.splits_pruned += 1
                     failed_bound = min(failed_bound, bound)
                     continue
-                left_value = self.cost(left, t, best - tardy_k - right_bound, True)
+                if trivial and t + left.edd_lateness <= 0:  # EDD is on time: no call, no memo entry
+                    left_value = 0
+                else:
+                    left_value = self.cost(left, t, best - tardy_k - right_bound, True)
                 left_values.append((s, left_value))
                 partial = left_value + tardy_k
                 if partial + right_bound >= best:
@@ -313,7 +317,14 @@ class DecompositionSearch:
             if first_plan is not None:
                 plan, first_plan = first_plan, None
             elif len(sub) > 1:
-                plan = self.memo[start * KEY_STRIDE + self.profile(sub).ident][1]
+                info = self.profile(sub)
+                entry = self.memo.get(start * KEY_STRIDE + info.ident)
+                if entry is None:  # solved in place by the caller: EDD is on time
+                    if start + info.edd_lateness > 0:  # pragma: no cover - internal check
+                        raise AssertionError("a subproblem of the optimal order was never solved")
+                    plan = ("seq", sub)
+                else:
+                    plan = entry[1]
             else:
                 plan = ("seq", sub)
             if plan[0] == "seq":
