@@ -176,11 +176,16 @@ class DecompositionSearch:
                 right_bound = i * c_k - right.slack_prefix[i]
             if shift:
                 if left.known_starts:
-                    left_bound = max(left_bound, left.shifted_bound(t))
+                    bound = left.shifted_bound(t)
+                    if bound > left_bound:
+                        left_bound = bound
                 if right.known_starts:
-                    right_bound = max(right_bound, right.shifted_bound(c_k))
+                    bound = right.shifted_bound(c_k)
+                    if bound > right_bound:
+                        right_bound = bound
             candidates.append((left_bound + tardy_k + right_bound, s, c_k, tardy_k, right_bound, left, right))
-        candidates.sort(key=_first)
+        if len(candidates) > 1:
+            candidates.sort(key=_first)
         root = self.split_depth == 0
         self.split_depth += 1
         try:
@@ -212,7 +217,8 @@ class DecompositionSearch:
                             bound = v0 + tardy_k + right_bound
                 if bound >= best:
                     self.splits_pruned += 1
-                    failed_bound = min(failed_bound, bound)
+                    if bound < failed_bound:
+                        failed_bound = bound
                     continue
                 if trivial and t + left.edd_lateness <= 0:  # EDD is on time: no call, no memo entry
                     left_value = 0
@@ -222,7 +228,8 @@ class DecompositionSearch:
                 partial = left_value + tardy_k
                 if partial + right_bound >= best:
                     self.splits_pruned += 1
-                    failed_bound = min(failed_bound, partial + right_bound)
+                    if partial + right_bound < failed_bound:
+                        failed_bound = partial + right_bound
                     continue
                 bound = partial + right_bound
                 in_right = True
@@ -231,8 +238,8 @@ class DecompositionSearch:
                     best, best_plan = total, ("split", k_pos, s, c_k)
                     if root:
                         self.root_best = (total, info.jobs, t, best_plan)
-                else:
-                    failed_bound = min(failed_bound, total)
+                elif total < failed_bound:
+                    failed_bound = total
         except SearchTimeout as timeout:
             # the node's bound: the least over the split being solved (with its part's bound as far
             # as it got), the later ones (sorted by bound), the refuted ones and a solution found
