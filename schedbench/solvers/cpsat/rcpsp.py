@@ -22,6 +22,15 @@ from schedbench.solvers.result import RawResult
 CPSAT_RCPSP_PARAMS: dict[str, Any] = {}
 
 
+def portfolio(workers: int) -> dict[str, Any]:
+    """With two workers CP-SAT runs a single full-problem worker (default_lp) beside its LNS workers. Two
+    full workers, default_lp plus an objective lower-bound search, raise the proven bound on the slow j30
+    instances from ~55 to ~62 within 10 s (optimum 62-67), at the price of a little LNS time."""
+    if workers == 2:
+        return {"num_full_subsolvers": 2, "subsolvers": ["default_lp", "objective_lb_search"]}
+    return {}
+
+
 def best_known_schedule(inst: RcpspInstance, hint: np.ndarray | None, horizon: int) -> np.ndarray | None:
     """The better of the caller's hint and our SGS heuristic, only if it passes the verifier."""
     candidates = [s for s in (hint, rcpsp_heuristic(inst, horizon)) if s is not None]
@@ -183,7 +192,7 @@ def solve(
         deterministic_time=deterministic_time,
         extract=extract,
         has_objective=mode == "optimize",
-        extra_params=CPSAT_RCPSP_PARAMS,
+        extra_params={**CPSAT_RCPSP_PARAMS, **(portfolio(workers) if mode == "optimize" else {})},
     )
     raw.params["mode"] = mode
     raw.stats["horizon"] = horizon
