@@ -35,6 +35,7 @@ class SetProfile:
         "by_lpt",
         "known_starts",
         "known_values",
+        "known_bases",
         "split_table",
         "end_thresholds",
     )
@@ -50,9 +51,11 @@ class SetProfile:
     ) -> None:
         self.jobs = jobs
         self.ident = ident
-        #: starts at which this set was solved or bounded, sorted, with (value, shift base)
+        #: starts at which this set was solved or bounded, sorted, with the value found there
         self.known_starts: list[int] = []
-        self.known_values: list[tuple[int, int]] = []
+        self.known_values: list[int] = []
+        #: per known start ``t0``, the constant of the bound it gives at later starts (see below)
+        self.known_bases: list[int] = []
         #: Lawler split data (``decomposition.SplitTable``), built when the set is first split
         self.split_table = None
         #: ``dominance.end_thresholds`` of the set, computed when first needed
@@ -97,7 +100,7 @@ class SetProfile:
         bound = 0
         if i > 0:
             late = bisect_left(self.tardy_thresholds, t)
-            bound = self.known_values[i - 1][1] + t * late - self.threshold_prefix[late]
+            bound = self.known_bases[i - 1] + t * late - self.threshold_prefix[late]
         if i < len(starts):
             delta = starts[i] - t
             end = starts[i] + self.total
@@ -107,7 +110,7 @@ class SetProfile:
             growth = (
                 full * delta + (partial - full) * end - (self.due_prefix[partial] - self.due_prefix[full])
             )
-            later = self.known_values[i][0] - growth
+            later = self.known_values[i] - growth
             if later > bound:
                 bound = later
         return bound
@@ -116,14 +119,16 @@ class SetProfile:
         """Record a lower bound (or the optimum) ``value`` of this set at start ``t``."""
         # the earlier-start bound below is ``base + t * i - threshold_prefix[i]``, ``i = #{e_j < t}``
         tardy = self.always_tardy(t)
-        entry = (value, value - t * tardy + self.threshold_prefix[tardy])
+        base = value - t * tardy + self.threshold_prefix[tardy]
         i = bisect_right(self.known_starts, t)
         if i > 0 and self.known_starts[i - 1] == t:
-            if value > self.known_values[i - 1][0]:
-                self.known_values[i - 1] = entry
+            if value > self.known_values[i - 1]:
+                self.known_values[i - 1] = value
+                self.known_bases[i - 1] = base
         else:
             self.known_starts.insert(i, t)
-            self.known_values.insert(i, entry)
+            self.known_values.insert(i, value)
+            self.known_bases.insert(i, base)
 
     def always_tardy(self, t: int) -> int:
         """How many jobs are tardy in every position when the set starts at ``t``."""
