@@ -103,6 +103,15 @@ def test_bad_input_is_refused():
         solve_smtt_exact([1, 2], [1, 1], upper_bound_order=[0, 0])
 
 
+def test_sums_beyond_64_bits_stay_exact():
+    p, d = [3 * 10**18, 5 * 10**18, 2], [1, 4, 9]  # total tardiness above 2**63
+    result = solve_smtt_exact(p, d)
+    check_result(result, p, d)
+    assert result.optimal and result.objective == min(
+        tardiness(order, p, d) for order in ([0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0])
+    )
+
+
 def test_given_upper_bound_order_is_used_when_better():
     p, d = [5, 4, 3], [3, 4, 20]
     result = solve_smtt_exact(p, d, upper_bound_order=[2, 1, 0])

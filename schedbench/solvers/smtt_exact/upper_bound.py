@@ -9,9 +9,13 @@ import numpy as np
 
 
 def total_tardiness(order, p, d) -> int:
-    """Total tardiness of ``order`` run back to back from time 0."""
-    c = np.cumsum(np.asarray(p, dtype=np.int64)[order])
-    return int(np.maximum(0, c - np.asarray(d, dtype=np.int64)[order]).sum())
+    """Total tardiness of ``order`` run back to back from time 0 (Python ints: no overflow)."""
+    c = total = 0
+    for j in order:
+        c += int(p[j])
+        if c > d[j]:
+            total += c - int(d[j])
+    return total
 
 
 def mddc_order(p, d) -> list[int]:
