@@ -266,11 +266,12 @@ class DecompositionSearch:
             right = self.profile(jobs[s + 1 :], tuple([j for j in info.by_spt if j > cut]))
         return left, right
 
-    def greedy_order(self, jobs: tuple[int, ...], t: int) -> list[int]:
+    def greedy_order(self, jobs: tuple[int, ...], t: int, use_bounds: bool = True) -> list[int]:
         """A good (not proven) sequence: decompose like the search, taking the best-bounded split.
 
         Subproblems the search already solved exactly are taken from the memo, so the longer the
         search has run, the better this gets; with an empty memo it is a decomposition heuristic.
+        ``use_bounds``: also rank splits by the memo's lower bounds (not only its exact values).
         """
         p, d = self.p, self.d
         info = self.profile(jobs)
@@ -284,7 +285,7 @@ class DecompositionSearch:
             return list(solved[1])
         firsts, inner, lasts, start, _ = reduce_ends(jobs, t, info, p, d, Rules())
         if len(inner) < len(jobs):
-            return [*firsts, *self.greedy_order(inner, start), *lasts]
+            return [*firsts, *self.greedy_order(inner, start, use_bounds), *lasts]
         table = info.split_table
         if table is None:
             table = info.split_table = SplitTable(jobs, jobs.index(info.by_lpt[-1]), p, d)
@@ -298,14 +299,18 @@ class DecompositionSearch:
             estimate = max(0, c_k - d_k)
             for part, start in ((left, t), (right, c_k)):
                 known = self.memo.get(start * KEY_STRIDE + part.ident)
-                if known is None:
+                if known is None or (known.__class__ is int and not use_bounds):
                     estimate += part.pairing_bound(start)
                 else:
                     estimate += known if known.__class__ is int else known[0]
             if best is None or estimate < best[0]:
                 best = (estimate, s, c_k, left, right)
         _, s, c_k, left, right = best
-        return [*self.greedy_order(left.jobs, t), table.k, *self.greedy_order(right.jobs, c_k)]
+        return [
+            *self.greedy_order(left.jobs, t, use_bounds),
+            table.k,
+            *self.greedy_order(right.jobs, c_k, use_bounds),
+        ]
 
     def order(self, jobs: tuple[int, ...], t: int, plan: tuple | None = None) -> list[int]:
         """The optimal sequence of a solved subproblem, rebuilt from the memo.

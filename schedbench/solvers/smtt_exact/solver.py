@@ -107,7 +107,8 @@ def solve_smtt_exact(
         order, objective = incumbent, incumbent_cost
         sys.setrecursionlimit(max(old_limit, 20 * n + 1000))
         try:  # what the search found: its root split's best, and a decomposition guided by its memo
-            found = [search.greedy_order(root, 0), _root_split_order(search)]
+            found = [search.greedy_order(root, 0, bounds) for bounds in (True, False)]
+            found.append(_root_split_order(search))
         finally:
             sys.setrecursionlimit(old_limit)
         for candidate in found:
