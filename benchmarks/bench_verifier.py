@@ -38,7 +38,8 @@ def rcpsp_case(n: int, resources: int, edges: int, seed: int = 0) -> tuple[dict,
         "problem": "rcpsp",
         "name": "big",
         "resources": [
-            {"name": f"R{r}", "capacity": capacity, "downtime": [[10_000_000, 10_000_005]]} for r in range(resources)
+            {"name": f"R{r}", "capacity": capacity, "downtime": [[10_000_000, 10_000_005]]}
+            for r in range(resources)
         ],
         "tasks": [
             {
@@ -64,7 +65,10 @@ def jssp_case(jobs: int, machines: int, seed: int = 0) -> tuple[dict, dict]:
         "jobs": [
             {
                 "name": f"J{j}",
-                "operations": [{"machine": int(m), "duration": int(rng.integers(1, 100))} for m in rng.permutation(machines)],
+                "operations": [
+                    {"machine": int(m), "duration": int(rng.integers(1, 100))}
+                    for m in rng.permutation(machines)
+                ],
             }
             for j in range(jobs)
         ],
@@ -133,7 +137,9 @@ def main() -> None:
     for label, obj, sol in cases:
         inst = parse_instance(obj)
         best, median, result = timed(inst, sol, args.repeat)
-        print(f"{label:42} {best * 1e3:9.2f} {median * 1e3:10.2f} {result.feasible!s:>9} {len(result.violations):11d}")
+        print(
+            f"{label:42} {best * 1e3:9.2f} {median * 1e3:10.2f} {result.feasible!s:>9} {len(result.violations):11d}"
+        )
 
 
 if __name__ == "__main__":
