@@ -187,6 +187,15 @@ def jssp_giffler_thompson(inst: Any) -> np.ndarray:
 # ---------------------------------------------------------------- SMTT
 
 
+def jssp_incumbent(inst: Any, hint: np.ndarray | None) -> tuple[np.ndarray, int]:
+    """Flat start times of the better of a Giffler-Thompson schedule and the hint, and its makespan (the horizon)."""
+    dur = inst.op_duration.astype(np.int64)
+    incumbent = jssp_giffler_thompson(inst)
+    if hint is not None and (hint + dur).max(initial=0) < (incumbent + dur).max(initial=0):
+        incumbent = np.asarray(hint, dtype=np.int64)
+    return incumbent, int((incumbent + dur).max(initial=0))
+
+
 def smtt_cost(p: np.ndarray, d: np.ndarray, w: np.ndarray, order: np.ndarray) -> int:
     completion = np.cumsum(p[order])
     return int(np.dot(np.maximum(completion - d[order], 0), w[order]))

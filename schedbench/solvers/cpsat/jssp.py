@@ -8,7 +8,7 @@ import numpy as np
 
 from schedbench.problems.jssp import JsspInstance, solution_from_starts
 from schedbench.solvers.cpsat.common import run_model
-from schedbench.solvers.cpsat.hints import jssp_giffler_thompson
+from schedbench.solvers.cpsat.hints import jssp_incumbent
 from schedbench.solvers.result import RawResult
 
 
@@ -36,10 +36,7 @@ def solve(
     mach = inst.op_machine
     offsets = inst.job_offsets
     n_ops = int(offsets[-1])
-    incumbent = jssp_giffler_thompson(inst)
-    if hint is not None and (hint + dur).max(initial=0) < (incumbent + dur).max(initial=0):
-        incumbent = np.asarray(hint, dtype=np.int64)
-    horizon = int((incumbent + dur).max(initial=0))
+    incumbent, horizon = jssp_incumbent(inst, hint)
 
     # heads and tails from job order alone tighten every start domain
     head = np.zeros(n_ops, dtype=np.int64)

@@ -7,7 +7,7 @@ from itertools import combinations
 import numpy as np
 
 from schedbench.problems.jssp import JsspInstance, solution_from_starts
-from schedbench.solvers.cpsat.hints import jssp_giffler_thompson
+from schedbench.solvers.cpsat.hints import jssp_incumbent
 from schedbench.solvers.mip.common import new_var, solve_problem
 from schedbench.solvers.result import RawResult
 
@@ -30,10 +30,7 @@ def solve(
     mach = inst.op_machine
     offsets = inst.job_offsets
     n_ops = int(offsets[-1])
-    incumbent = jssp_giffler_thompson(inst)
-    if hint is not None and (hint + dur).max(initial=0) < (incumbent + dur).max(initial=0):
-        incumbent = np.asarray(hint, dtype=np.int64)
-    horizon = int((incumbent + dur).max(initial=0))
+    incumbent, horizon = jssp_incumbent(inst, hint)
 
     prob = pulp.LpProblem("jssp", pulp.LpMinimize)
     s = [new_var(prob, f"s{o}", 0, horizon - int(dur[o]), cat="Integer") for o in range(n_ops)]
