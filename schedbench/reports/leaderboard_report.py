@@ -26,6 +26,10 @@ COLUMNS = (
 )
 
 
+# Column titles of the leaderboard table, in the terminal and in Markdown alike.
+HEADERS = ("heuristic", "feasible", "mean gap %", "ratio gap %", "ref 0, H>0", "beats ref", "wins", "ms/inst")
+
+
 def _fmt(value: Any, digits: int = 2) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
@@ -50,16 +54,7 @@ def rich_table(result: Any, group: str = "all"):
     from rich.table import Table
 
     table = Table(title=f"{result.problem} leaderboard ({group})")
-    for col in (
-        "heuristic",
-        "feasible",
-        "mean gap %",
-        "ratio gap %",
-        "ref 0, H>0",
-        "beats ref",
-        "wins",
-        "ms/inst",
-    ):
+    for col in HEADERS:
         table.add_column(col, justify="left" if col == "heuristic" else "right", no_wrap=col == "heuristic")
     for r in ranked(result.rows, group):
         table.add_row(
@@ -92,16 +87,7 @@ def markdown(result: Any) -> str:
             "",
         ]
     groups = list(dict.fromkeys(r["group"] for r in result.rows))
-    header = [
-        "heuristic",
-        "feasible",
-        "mean gap %",
-        "ratio gap %",
-        "ref 0, H>0",
-        "beats ref",
-        "wins",
-        "ms/inst",
-    ]
+    header = list(HEADERS)
     for group in groups:
         lines += [f"## {'All instances' if group == 'all' else group}", ""]
         lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
