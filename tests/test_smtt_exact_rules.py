@@ -6,9 +6,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from schedbench.solvers.smtt_dp import solve_smtt_dp
-from schedbench.solvers.smtt_exact import Rules
+from schedbench.solvers.smtt_exact import Rules, decomposition
 from schedbench.solvers.smtt_exact.bounds import SetProfile
-from schedbench.solvers.smtt_exact.decomposition import SplitTable, lawler_splits
+from schedbench.solvers.smtt_exact.decomposition import (
+    SplitTable,
+    edd_slacks,
+    lawler_splits,
+    peel_by_scan,
+    peel_forced_lasts,
+    peel_threshold,
+)
 from schedbench.solvers.smtt_exact.dominance import closed_form, end_thresholds, reduce_ends
 from schedbench.solvers.smtt_exact.search import DecompositionSearch
 
@@ -113,3 +120,44 @@ def test_end_thresholds_tell_exactly_when_an_end_reduction_applies(instance):
         assert (len(only_first[1]) < len(jobs)) == (t >= first_from)
         only_last = reduce_ends(jobs, t, info, p, d, Rules().without("emmons_first"))
         assert (len(only_last[1]) < len(jobs)) == (t <= last_until or t >= longest_from)
+
+
+@settings(max_examples=300, deadline=None)
+@given(edd_instances(max_n=10), st.data())
+def test_peeling_forced_lasts_keeps_an_optimum_and_matches_the_split_scan(instance, data):
+    p, d, t = instance
+    jobs = tuple(sorted(data.draw(st.sets(st.integers(0, len(p) - 1), min_size=1))))
+    info = profile(jobs, p, d)
+    inner, lasts, fixed = peel_forced_lasts(jobs, t, info.by_lpt, p, d, Rules())
+    assert sorted(inner + lasts) == list(jobs)
+    assert fixed + optimum(inner, t, p, d) == optimum(jobs, t, p, d)
+    assert (inner, lasts, fixed) == peel_by_scan(jobs, t, info.by_lpt, p, d, Rules())
+    # the set's own data gives the same answer, and the threshold tells when the first peel applies
+    slacks = edd_slacks(jobs, p, d)
+    dues = [d[j] for j in jobs]
+    assert peel_forced_lasts(jobs, t, info.by_lpt, p, d, Rules(), dues, slacks) == (inner, lasts, fixed)
+    if len(jobs) > 1:
+        assert bool(lasts) == (t >= peel_threshold(jobs, info.by_lpt, dues, slacks))
+    saved = decomposition._REBUILD
+    decomposition._REBUILD = 2  # many short rounds
+    try:
+        assert peel_forced_lasts(jobs, t, info.by_lpt, p, d, Rules()) == (inner, lasts, fixed)
+    finally:
+        decomposition._REBUILD = saved
+    for rule in ("pvw_elimination", "chang_elimination"):
+        weaker = Rules().without(rule)
+        inner, lasts, fixed = peel_forced_lasts(jobs, t, info.by_lpt, p, d, weaker)
+        assert fixed + optimum(inner, t, p, d) == optimum(jobs, t, p, d)
+
+
+def test_peeling_a_long_chain_crosses_rounds():
+    """More jobs peeled than one round holds: every job is late in EDD from start 0."""
+    n = 60
+    p = list(range(1, n + 1))
+    d = [0] * n
+    jobs = tuple(range(n))
+    info = profile(jobs, p, d)
+    inner, lasts, fixed = peel_forced_lasts(jobs, 0, info.by_lpt, p, d, Rules())
+    assert (inner, lasts, fixed) == peel_by_scan(jobs, 0, info.by_lpt, p, d, Rules())
+    spt_cost = sum(sum(p[: j + 1]) for j in range(n))  # every job tardy: SPT is optimal
+    assert len(inner) == 1 and fixed + p[inner[0]] == spt_cost

@@ -39,6 +39,8 @@ class SetProfile:
         "known_bases",
         "split_table",
         "end_thresholds",
+        "edd_slacks",
+        "peel_from",
     )
 
     def __init__(
@@ -61,6 +63,9 @@ class SetProfile:
         self.split_table = None
         #: ``dominance.end_thresholds`` of the set, computed when first needed
         self.end_thresholds = None
+        #: ``decomposition.edd_slacks`` and ``peel_threshold`` of the set, computed when first needed
+        self.edd_slacks = None
+        self.peel_from = None
         #: the jobs from shortest to longest by ``rank`` (ties broken by EDD position); in EDD
         #: order ``(p, d, j)`` and ``(p, j)`` sort alike, so this is also the LPT order reversed
         if by_spt is None:
@@ -76,12 +81,12 @@ class SetProfile:
         #: EDD is on time from start ``t`` iff ``t + edd_lateness <= 0``
         self.edd_lateness = max(map(sub, accumulate(map(p_of, jobs)), dues), default=0)
         # tens of thousands of sets are kept: packed int64 arrays take a fifth of the memory of lists
-        self.slacks = _packed(slacks)
-        self.slack_prefix = _packed([0, *accumulate(slacks)])
-        self.tardy_thresholds = _packed(thresholds)
-        self.threshold_prefix = _packed([0, *accumulate(thresholds)])
-        self.dues = _packed(dues)
-        self.due_prefix = _packed([0, *accumulate(dues)])
+        self.slacks = packed(slacks)
+        self.slack_prefix = packed([0, *accumulate(slacks)])
+        self.tardy_thresholds = packed(thresholds)
+        self.threshold_prefix = packed([0, *accumulate(thresholds)])
+        self.dues = packed(dues)
+        self.due_prefix = packed([0, *accumulate(dues)])
 
     def pairing_bound(self, t: int) -> int:
         """Sorted pairing lower bound when the set starts at ``t``."""
@@ -139,7 +144,7 @@ class SetProfile:
         return bisect_right(self.tardy_thresholds, t)
 
 
-def _packed(values: list[int]) -> array | list[int]:
+def packed(values: list[int]) -> array | list[int]:
     """The values as an int64 array, or the list itself if one does not fit."""
     try:
         return array("q", values)

@@ -15,7 +15,10 @@ contiguous EDD ranges, and ``k`` completes at ``C_k(s) = t + p(jobs[:s+1])``.
 
 from __future__ import annotations
 
-from bisect import bisect_right
+import math
+from bisect import bisect_left, bisect_right
+from itertools import accumulate
+from operator import sub
 
 from .rules import Rules
 
@@ -41,6 +44,116 @@ def lawler_splits(
             continue
         splits.append((s, c))
     return splits
+
+
+def edd_slacks(jobs: tuple[int, ...], p: list[int], d: list[int]) -> list[int]:
+    """``d_q - P_q`` per EDD position ``q`` of the set, ``P_q`` the time of the jobs before it."""
+    return list(map(sub, map(d.__getitem__, jobs), accumulate(map(p.__getitem__, jobs), initial=0)))
+
+
+def peel_threshold(jobs: tuple[int, ...], by_lpt: tuple[int, ...], dues, slacks) -> float:
+    """The least start from which ``peel_forced_lasts`` puts the longest job of the set last."""
+    k_pos = bisect_left(jobs, by_lpt[-1])
+    lo = bisect_right(dues, dues[k_pos])
+    return max(slacks[lo:]) if lo < len(slacks) else -math.inf
+
+
+def peel_forced_lasts(
+    jobs: tuple[int, ...],
+    t: int,
+    by_lpt: tuple[int, ...],
+    p: list[int],
+    d: list[int],
+    rules: Rules,
+    dues=None,
+    slacks=None,
+) -> tuple[tuple[int, ...], tuple[int, ...], int]:
+    """Put a longest job last while its only Lawler split is the last position, and repeat.
+
+    ``by_lpt`` lists ``jobs`` from shortest to longest (the order the split search takes the
+    longest job from). Returns ``(inner, lasts, fixed_cost)``: the order is
+    ``solve(inner, t) + lasts``. The splits are those of ``lawler_splits``, so this only skips the
+    chain of one-split subproblems the search would otherwise visit one by one.
+
+    With both elimination rules on, split ``s`` survives iff ``d[s] <= L_s < d[s+1]`` (see
+    ``SplitTable``) and ``L_s`` grows with ``s``; so if split ``k_pos`` fails the right test,
+    every later one passes the left test, and only the last split is left iff every job after
+    ``k`` in EDD order is due no later than ``max(d_k, t + P_q)`` (``P_q`` the time of the jobs
+    before it): its EDD slack ``d_q - P_q`` is at most ``t`` unless ``d_q = d_k``.
+    """
+    if not (rules.pvw_elimination and rules.chang_elimination):
+        return peel_by_scan(jobs, t, by_lpt, p, d, rules)
+    lasts: list[int] = []
+    cost = 0
+    end = t + sum(map(p.__getitem__, jobs))
+    longest = len(by_lpt) - 1
+    stuck = False
+    while not stuck and len(jobs) > 1:
+        if dues is None or slacks is None:
+            dues = list(map(d.__getitem__, jobs))
+            slacks = edd_slacks(jobs, p, d)
+        # EDD positions of the jobs peeled in this round (their slacks are skipped, not updated)
+        # and, per position, the total size of the peeled jobs up to it, which later slacks gain
+        removed: list[int] = []
+        shifts: list[int] = []
+        while len(removed) < _REBUILD and len(jobs) - len(removed) > 1:
+            k = by_lpt[longest]
+            k_pos = bisect_left(jobs, k)
+            d_k = dues[k_pos]
+            lo = bisect_right(dues, d_k)
+            i = bisect_left(removed, lo)
+            shift = shifts[i - 1] if i else 0
+            for hi in removed[i:]:
+                if lo < hi and max(slacks[lo:hi]) + shift > t:
+                    stuck = True
+                    break
+                shift += p[jobs[hi]]
+                lo = hi + 1
+            if stuck or (lo < len(slacks) and max(slacks[lo:]) + shift > t):
+                stuck = True
+                break
+            if end > d_k:
+                cost += end - d_k
+            size = p[k]
+            end -= size
+            lasts.append(k)
+            i = bisect_left(removed, k_pos)
+            removed.insert(i, k_pos)
+            shifts.insert(i, shifts[i - 1] if i else 0)
+            for j in range(i, len(shifts)):
+                shifts[j] += size
+            longest -= 1
+        if removed:
+            gone = set(lasts)
+            jobs = tuple([j for j in jobs if j not in gone])
+        dues = slacks = None
+    lasts.reverse()
+    return jobs, tuple(lasts), cost
+
+
+_REBUILD = 24
+
+
+def peel_by_scan(
+    jobs: tuple[int, ...], t: int, by_lpt: tuple[int, ...], p: list[int], d: list[int], rules: Rules
+) -> tuple[tuple[int, ...], tuple[int, ...], int]:
+    """``peel_forced_lasts`` for any rules, from ``lawler_splits`` itself (for tests)."""
+    order = list(jobs)
+    total = sum(p[j] for j in order)
+    lasts: list[int] = []
+    cost = 0
+    for k in reversed(by_lpt):
+        if len(order) < 2:
+            break
+        k_pos = order.index(k)
+        if [s for s, _ in lawler_splits(tuple(order), t, k_pos, p, d, rules)] != [len(order) - 1]:
+            break
+        cost += max(0, t + total - d[k])
+        total -= p[k]
+        lasts.append(k)
+        del order[k_pos]
+    lasts.reverse()
+    return tuple(order), tuple(lasts), cost
 
 
 class SplitTable:

@@ -18,6 +18,8 @@ class Rules:
       when the next job's due date is not beyond ``max(d_k, C_k)``.
     - ``chang_elimination``: Chang et al.: drop a split whose last job before ``k`` is due after
       ``max(d_k, C_k)`` (it could move behind ``k`` for free).
+    - ``lawler_last``: a longest job whose only split left by the rules above is the last
+      position goes last at once (a chain of one-split subproblems becomes one step).
     - ``lower_bound``: skip a split whose lower bound cannot beat the best split found so far.
     - ``memo``: reuse solved subproblems keyed by (job set, start time).
     - ``shift_bound``: bound a job set at start ``t`` from the same set met at other starts,
@@ -29,6 +31,7 @@ class Rules:
     trivial_cases: bool = True
     pvw_elimination: bool = True
     chang_elimination: bool = True
+    lawler_last: bool = True
     lower_bound: bool = True
     memo: bool = True
     shift_bound: bool = True

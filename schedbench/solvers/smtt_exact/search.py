@@ -12,8 +12,8 @@ from __future__ import annotations
 import time
 from bisect import bisect_left
 
-from .bounds import SetProfile
-from .decomposition import SplitTable, lawler_splits
+from .bounds import SetProfile, packed
+from .decomposition import SplitTable, edd_slacks, lawler_splits, peel_forced_lasts, peel_threshold
 from .dominance import closed_form, end_thresholds, reduce_ends
 from .rules import Rules
 
@@ -131,20 +131,44 @@ class DecompositionSearch:
             ):
                 firsts, inner, lasts, start, fixed = reduce_ends(jobs, t, info, p, d, rules)
                 if len(inner) < len(jobs):
-                    inner_info = self.profiles.get(inner)
-                    if inner_info is None:
-                        fixed_jobs = set(firsts) | set(lasts)
-                        inner_spt = tuple([j for j in info.by_spt if j not in fixed_jobs])
-                        inner_info = self.profile(inner, inner_spt)
-                    if self.split_depth == 0:
-                        self.root_wraps.append((firsts, lasts, fixed))
-                    try:
-                        value = fixed + self.cost(inner_info, start, limit - fixed)
-                    except SearchTimeout as timeout:
-                        timeout.lower_bound += fixed
-                        raise
-                    return value, ("wrap", firsts, inner, start, lasts)
+                    return self._wrap(info, limit, firsts, inner, start, lasts, fixed)
+        if rules.lawler_last:
+            peel_from = info.peel_from
+            if peel_from is None:
+                info.edd_slacks = packed(edd_slacks(jobs, p, d))
+                peel_from = info.peel_from = peel_threshold(jobs, info.by_lpt, info.dues, info.edd_slacks)
+            if t >= peel_from or not self.fast_splits:
+                inner, lasts, fixed = peel_forced_lasts(
+                    jobs, t, info.by_lpt, p, d, rules, info.dues, info.edd_slacks
+                )
+                if lasts:
+                    return self._wrap(info, limit, (), inner, t, lasts, fixed)
         return self._split(info, t, limit)
+
+    def _wrap(
+        self,
+        info: SetProfile,
+        limit: int,
+        firsts: tuple[int, ...],
+        inner: tuple[int, ...],
+        start: int,
+        lasts: tuple[int, ...],
+        fixed: int,
+    ) -> tuple[int, tuple]:
+        """Solve ``inner`` from ``start`` between jobs fixed at both ends that cost ``fixed``."""
+        inner_info = self.profiles.get(inner)
+        if inner_info is None:
+            fixed_jobs = set(firsts) | set(lasts)
+            inner_spt = tuple([j for j in info.by_spt if j not in fixed_jobs])
+            inner_info = self.profile(inner, inner_spt)
+        if self.split_depth == 0:
+            self.root_wraps.append((firsts, lasts, fixed))
+        try:
+            value = fixed + self.cost(inner_info, start, limit - fixed)
+        except SearchTimeout as timeout:
+            timeout.lower_bound += fixed
+            raise
+        return value, ("wrap", firsts, inner, start, lasts)
 
     def _split(self, info: SetProfile, t: int, limit: int) -> tuple[int, tuple]:
         p, d = self.p, self.d
