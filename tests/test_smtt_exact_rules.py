@@ -9,12 +9,11 @@ from schedbench.solvers.smtt_dp import solve_smtt_dp
 from schedbench.solvers.smtt_exact import Rules, decomposition
 from schedbench.solvers.smtt_exact.bounds import SetProfile
 from schedbench.solvers.smtt_exact.decomposition import (
+    PeelChain,
     SplitTable,
-    edd_slacks,
     lawler_splits,
     peel_by_scan,
     peel_forced_lasts,
-    peel_threshold,
 )
 from schedbench.solvers.smtt_exact.dominance import closed_form, end_thresholds, reduce_ends
 from schedbench.solvers.smtt_exact.search import DecompositionSearch
@@ -132,16 +131,17 @@ def test_peeling_forced_lasts_keeps_an_optimum_and_matches_the_split_scan(instan
     assert sorted(inner + lasts) == list(jobs)
     assert fixed + optimum(inner, t, p, d) == optimum(jobs, t, p, d)
     assert (inner, lasts, fixed) == peel_by_scan(jobs, t, info.by_lpt, p, d, Rules())
-    # the set's own data gives the same answer, and the threshold tells when the first peel applies
-    slacks = edd_slacks(jobs, p, d)
-    dues = [d[j] for j in jobs]
-    assert peel_forced_lasts(jobs, t, info.by_lpt, p, d, Rules(), dues, slacks) == (inner, lasts, fixed)
-    if len(jobs) > 1:
-        assert bool(lasts) == (t >= peel_threshold(jobs, info.by_lpt, dues, slacks))
+    # one chain answers every start (asked in any order, with short or long rounds) like the scan
     saved = decomposition._REBUILD
-    decomposition._REBUILD = 2  # many short rounds
     try:
-        assert peel_forced_lasts(jobs, t, info.by_lpt, p, d, Rules()) == (inner, lasts, fixed)
+        for rebuild, starts in ((saved, range(-3, sum(p) + 4)), (2, range(sum(p) + 3, -4, -1))):
+            decomposition._REBUILD = rebuild
+            chain = PeelChain(jobs, info.by_lpt, p, d)
+            for start in starts:
+                inner, lasts, fixed = peel_by_scan(jobs, start, info.by_lpt, p, d, Rules())
+                peeled = chain.count(start)
+                assert (chain.inner(peeled), info.by_lpt[len(jobs) - peeled :]) == (inner, lasts)
+                assert chain.cost(start, peeled) == fixed
     finally:
         decomposition._REBUILD = saved
     for rule in ("pvw_elimination", "chang_elimination"):

@@ -39,8 +39,7 @@ class SetProfile:
         "known_bases",
         "split_table",
         "end_thresholds",
-        "edd_slacks",
-        "peel_from",
+        "peel_chain",
     )
 
     def __init__(
@@ -63,9 +62,8 @@ class SetProfile:
         self.split_table = None
         #: ``dominance.end_thresholds`` of the set, computed when first needed
         self.end_thresholds = None
-        #: ``decomposition.edd_slacks`` and ``peel_threshold`` of the set, computed when first needed
-        self.edd_slacks = None
-        self.peel_from = None
+        #: ``decomposition.PeelChain`` of the set, built when first needed
+        self.peel_chain = None
         #: the jobs from shortest to longest by ``rank`` (ties broken by EDD position); in EDD
         #: order ``(p, d, j)`` and ``(p, j)`` sort alike, so this is also the LPT order reversed
         if by_spt is None:

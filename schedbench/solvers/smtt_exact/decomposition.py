@@ -20,6 +20,7 @@ from bisect import bisect_left, bisect_right
 from itertools import accumulate
 from operator import sub
 
+from .bounds import packed
 from .rules import Rules
 
 
@@ -46,27 +47,8 @@ def lawler_splits(
     return splits
 
 
-def edd_slacks(jobs: tuple[int, ...], p: list[int], d: list[int]) -> list[int]:
-    """``d_q - P_q`` per EDD position ``q`` of the set, ``P_q`` the time of the jobs before it."""
-    return list(map(sub, map(d.__getitem__, jobs), accumulate(map(p.__getitem__, jobs), initial=0)))
-
-
-def peel_threshold(jobs: tuple[int, ...], by_lpt: tuple[int, ...], dues, slacks) -> float:
-    """The least start from which ``peel_forced_lasts`` puts the longest job of the set last."""
-    k_pos = bisect_left(jobs, by_lpt[-1])
-    lo = bisect_right(dues, dues[k_pos])
-    return max(slacks[lo:]) if lo < len(slacks) else -math.inf
-
-
 def peel_forced_lasts(
-    jobs: tuple[int, ...],
-    t: int,
-    by_lpt: tuple[int, ...],
-    p: list[int],
-    d: list[int],
-    rules: Rules,
-    dues=None,
-    slacks=None,
+    jobs: tuple[int, ...], t: int, by_lpt: tuple[int, ...], p: list[int], d: list[int], rules: Rules
 ) -> tuple[tuple[int, ...], tuple[int, ...], int]:
     """Put a longest job last while its only Lawler split is the last position, and repeat.
 
@@ -74,61 +56,136 @@ def peel_forced_lasts(
     longest job from). Returns ``(inner, lasts, fixed_cost)``: the order is
     ``solve(inner, t) + lasts``. The splits are those of ``lawler_splits``, so this only skips the
     chain of one-split subproblems the search would otherwise visit one by one.
-
-    With both elimination rules on, split ``s`` survives iff ``d[s] <= L_s < d[s+1]`` (see
-    ``SplitTable``) and ``L_s`` grows with ``s``; so if split ``k_pos`` fails the right test,
-    every later one passes the left test, and only the last split is left iff every job after
-    ``k`` in EDD order is due no later than ``max(d_k, t + P_q)`` (``P_q`` the time of the jobs
-    before it): its EDD slack ``d_q - P_q`` is at most ``t`` unless ``d_q = d_k``.
     """
     if not (rules.pvw_elimination and rules.chang_elimination):
         return peel_by_scan(jobs, t, by_lpt, p, d, rules)
-    lasts: list[int] = []
-    cost = 0
-    end = t + sum(map(p.__getitem__, jobs))
-    longest = len(by_lpt) - 1
-    stuck = False
-    while not stuck and len(jobs) > 1:
-        if dues is None or slacks is None:
-            dues = list(map(d.__getitem__, jobs))
-            slacks = edd_slacks(jobs, p, d)
-        # EDD positions of the jobs peeled in this round (their slacks are skipped, not updated)
-        # and, per position, the total size of the peeled jobs up to it, which later slacks gain
-        removed: list[int] = []
-        shifts: list[int] = []
-        while len(removed) < _REBUILD and len(jobs) - len(removed) > 1:
-            k = by_lpt[longest]
-            k_pos = bisect_left(jobs, k)
-            d_k = dues[k_pos]
-            lo = bisect_right(dues, d_k)
-            i = bisect_left(removed, lo)
-            shift = shifts[i - 1] if i else 0
-            for hi in removed[i:]:
-                if lo < hi and max(slacks[lo:hi]) + shift > t:
-                    stuck = True
-                    break
-                shift += p[jobs[hi]]
-                lo = hi + 1
-            if stuck or (lo < len(slacks) and max(slacks[lo:]) + shift > t):
-                stuck = True
-                break
-            if end > d_k:
-                cost += end - d_k
-            size = p[k]
-            end -= size
-            lasts.append(k)
-            i = bisect_left(removed, k_pos)
-            removed.insert(i, k_pos)
-            shifts.insert(i, shifts[i - 1] if i else 0)
-            for j in range(i, len(shifts)):
-                shifts[j] += size
-            longest -= 1
-        if removed:
-            gone = set(lasts)
-            jobs = tuple([j for j in jobs if j not in gone])
-        dues = slacks = None
-    lasts.reverse()
-    return jobs, tuple(lasts), cost
+    chain = PeelChain(jobs, by_lpt, p, d)
+    peeled = chain.count(t)
+    return chain.inner(peeled), by_lpt[len(by_lpt) - peeled :], chain.cost(t, peeled)
+
+
+class PeelChain:
+    """Start-independent data of ``peel_forced_lasts`` for one set, worked out as far as asked.
+
+    The longest jobs are peeled in turn, each from the set left by the previous ones. With both
+    elimination rules on, split ``s`` survives iff ``d[s] <= L_s < d[s+1]`` (see ``SplitTable``)
+    and ``L_s`` grows with ``s``; so if split ``k_pos`` fails the right test, every later one
+    passes the left test, and only the last split is left iff every job after ``k`` in EDD order
+    is due no later than ``max(d_k, t + P_q)`` (``P_q`` the time of the jobs before it): iff ``t``
+    is at least the largest EDD slack ``d_q - P_q`` over those jobs with ``d_q > d_k``. That
+    threshold does not depend on ``t``, so from start ``t`` the first ``count(t)`` jobs are peeled
+    and the ``i``-th costs ``max(0, t - bases[i])``.
+    """
+
+    __slots__ = (
+        "jobs",
+        "by_lpt",
+        "p",
+        "part",
+        "dues",
+        "slacks",
+        "removed",
+        "shifts",
+        "remaining",
+        "limits",
+        "bases",
+        "base_sums",
+        "base_tops",
+        "inners",
+    )
+
+    def __init__(
+        self, jobs: tuple[int, ...], by_lpt: tuple[int, ...], p: list[int], d: list[int], dues=None
+    ) -> None:
+        self.jobs = jobs
+        self.by_lpt = by_lpt
+        self.p = p
+        #: the set the current round works on, its due dates and EDD slacks; the jobs peeled in
+        #: the round keep their EDD position (``removed``, sorted) and are skipped, and
+        #: ``shifts[i]`` (the size of ``removed[: i + 1]``) is what the slacks after them gain
+        self.part = jobs
+        self.dues = dues if dues is not None else list(map(d.__getitem__, jobs))
+        self.slacks = packed(list(map(sub, self.dues, accumulate(map(p.__getitem__, jobs), initial=0))))
+        self.removed: list[int] = []
+        self.shifts: list[int] = []
+        self.remaining = sum(map(p.__getitem__, jobs))
+        #: running maximum of the peel thresholds, and each peel's ``d_k - (time left)``
+        self.limits: list[float] = []
+        self.bases: list[int] = []
+        self.base_sums: list[int] = [0]
+        self.base_tops: list[float] = [-math.inf]
+        #: the search's profiles of the sets left after ``i`` peels
+        self.inners: dict = {}
+
+    def count(self, t: int) -> int:
+        """How many jobs are peeled from start ``t``."""
+        limits = self.limits
+        while (not limits or limits[-1] <= t) and self._extend():
+            pass
+        return bisect_right(limits, t)
+
+    def cost(self, t: int, peeled: int) -> int:
+        """Tardiness of the first ``peeled`` peeled jobs from start ``t``."""
+        if self.base_tops[peeled] < t:  # all of them are tardy
+            return peeled * t - self.base_sums[peeled]
+        return sum([t - base for base in self.bases[:peeled] if base < t])
+
+    def inner(self, peeled: int) -> tuple[int, ...]:
+        """The jobs left after ``peeled`` peels, in EDD order."""
+        if not peeled:
+            return self.jobs
+        gone = set(self.by_lpt[len(self.by_lpt) - peeled :])
+        return tuple([j for j in self.jobs if j not in gone])
+
+    def _extend(self) -> bool:
+        """Work out the threshold of the next peel; ``False`` once one job is left."""
+        peeled = len(self.bases)
+        if len(self.by_lpt) - peeled <= 1:
+            return False
+        if len(self.removed) >= _REBUILD:
+            part = self.inner(peeled)
+            self.part = part
+            gone = set(self.removed)
+            self.dues = [due for i, due in enumerate(self.dues) if i not in gone]
+            self.slacks = packed(
+                list(map(sub, self.dues, accumulate(map(self.p.__getitem__, part), initial=0)))
+            )
+            self.removed, self.shifts = [], []
+        part, dues, slacks, removed, shifts, p = (
+            self.part,
+            self.dues,
+            self.slacks,
+            self.removed,
+            self.shifts,
+            self.p,
+        )
+        k = self.by_lpt[len(self.by_lpt) - 1 - peeled]
+        k_pos = bisect_left(part, k)
+        d_k = dues[k_pos]
+        lo = bisect_right(dues, d_k)
+        i = bisect_left(removed, lo)
+        shift = shifts[i - 1] if i else 0
+        top = self.limits[-1] if self.limits else -math.inf
+        for hi in removed[i:]:
+            if lo < hi:
+                top = max(top, max(slacks[lo:hi]) + shift)
+            shift += p[part[hi]]
+            lo = hi + 1
+        if lo < len(slacks):
+            top = max(top, max(slacks[lo:]) + shift)
+        self.limits.append(top)
+        base = d_k - self.remaining
+        self.bases.append(base)
+        self.base_sums.append(self.base_sums[-1] + base)
+        self.base_tops.append(max(self.base_tops[-1], base))
+        size = p[k]
+        self.remaining -= size
+        i = bisect_left(removed, k_pos)
+        removed.insert(i, k_pos)
+        shifts.insert(i, shifts[i - 1] if i else 0)
+        for j in range(i, len(shifts)):
+            shifts[j] += size
+        return True
 
 
 _REBUILD = 24

@@ -12,8 +12,8 @@ from __future__ import annotations
 import time
 from bisect import bisect_left
 
-from .bounds import SetProfile, packed
-from .decomposition import SplitTable, edd_slacks, lawler_splits, peel_forced_lasts, peel_threshold
+from .bounds import SetProfile
+from .decomposition import PeelChain, SplitTable, lawler_splits, peel_forced_lasts
 from .dominance import closed_form, end_thresholds, reduce_ends
 from .rules import Rules
 
@@ -43,6 +43,7 @@ class DecompositionSearch:
     """
 
     CHECK_EVERY = 1024
+    INFLATE = 0.2
 
     def __init__(self, p: list[int], d: list[int], rules: Rules, deadline: float) -> None:
         self.p = p
@@ -105,6 +106,8 @@ class DecompositionSearch:
             known = 0 if hit is None else hit if hit.__class__ is int else hit[0]
             timeout.lower_bound = max(info.pairing_bound(t), info.shifted_bound(t), known)
             raise timeout
+        if hit.__class__ is int and self.use_memo and limit < INFINITY:
+            limit += int((limit - hit) * self.INFLATE)
         value, plan = self._solve(info, t, limit)
         if hit is None or hit.__class__ is int:
             self.memo[key] = (value, plan) if value < limit or plan[:1] == ("seq",) else value
@@ -133,16 +136,27 @@ class DecompositionSearch:
                 if len(inner) < len(jobs):
                     return self._wrap(info, limit, firsts, inner, start, lasts, fixed)
         if rules.lawler_last:
-            peel_from = info.peel_from
-            if peel_from is None:
-                info.edd_slacks = packed(edd_slacks(jobs, p, d))
-                peel_from = info.peel_from = peel_threshold(jobs, info.by_lpt, info.dues, info.edd_slacks)
-            if t >= peel_from or not self.fast_splits:
-                inner, lasts, fixed = peel_forced_lasts(
-                    jobs, t, info.by_lpt, p, d, rules, info.dues, info.edd_slacks
-                )
+            if not self.fast_splits:
+                inner, lasts, fixed = peel_forced_lasts(jobs, t, info.by_lpt, p, d, rules)
                 if lasts:
                     return self._wrap(info, limit, (), inner, t, lasts, fixed)
+            else:
+                chain = info.peel_chain
+                if chain is None:
+                    chain = info.peel_chain = PeelChain(jobs, info.by_lpt, p, d, info.dues)
+                peeled = chain.count(t)
+                if peeled:
+                    inner_info = chain.inners.get(peeled)
+                    if inner_info is None:
+                        inner = chain.inner(peeled)
+                        inner_info = self.profiles.get(inner)
+                        if inner_info is None:
+                            inner_info = self.profile(inner, info.by_spt[: len(jobs) - peeled])
+                        chain.inners[peeled] = inner_info
+                    lasts = info.by_lpt[len(jobs) - peeled :]
+                    return self._wrap(
+                        info, limit, (), inner_info.jobs, t, lasts, chain.cost(t, peeled), inner_info
+                    )
         return self._split(info, t, limit)
 
     def _wrap(
@@ -154,9 +168,12 @@ class DecompositionSearch:
         start: int,
         lasts: tuple[int, ...],
         fixed: int,
+        inner_info: SetProfile | None = None,
     ) -> tuple[int, tuple]:
-        """Solve ``inner`` from ``start`` between jobs fixed at both ends that cost ``fixed``."""
-        inner_info = self.profiles.get(inner)
+        """Solve ``inner`` (profile ``inner_info`` if known) from ``start`` between jobs fixed at
+        both ends that cost ``fixed``."""
+        if inner_info is None:
+            inner_info = self.profiles.get(inner)
         if inner_info is None:
             fixed_jobs = set(firsts) | set(lasts)
             inner_spt = tuple([j for j in info.by_spt if j not in fixed_jobs])
