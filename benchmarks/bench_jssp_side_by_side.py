@@ -1,22 +1,29 @@
 """Job shop side by side: schedbench's CP-SAT model against job-shop-lib's ORToolsSolver and PyJobShop.
 
-    /tmp/sbs/bin/python benchmarks/bench_jssp_side_by_side.py                      # ft10 + ta01-ta10, 60 s, W=2
-    /tmp/sbs/bin/python benchmarks/bench_jssp_side_by_side.py --instances ft06 --time-limit 5
+    /tmp/sbs/bin/python benchmarks/bench_jssp_side_by_side.py           # ft10 + ta01-ta10, 60 s, W=2, seeds 0,1,2
+    /tmp/sbs/bin/python benchmarks/bench_jssp_side_by_side.py --instances ft06 --time-limit 5 --seeds 0
 
 The other two libraries are not schedbench dependencies: install them in a separate environment (see
 benchmarks/README.md). Every instance is solved by the three libraries back to back, under the same wall
-time limit and number of CP-SAT workers. Each schedule the other libraries return is converted into a
-schedbench solution and checked by schedbench's verifier; the table reports the verified makespan.
+time limit, number of CP-SAT workers and random seed. Each schedule the other libraries return is converted
+into a schedbench solution and checked by schedbench's verifier; the table reports the verified makespan.
 
-Results go to an append-only JSONL (one line per instance and library; rerun the same command to resume)
-and the table is printed from it. Data is read in place from ../shared/data/jssp.
+CP-SAT with more than one worker is not deterministic, so one run per library says little on an instance
+where the three are close: the same model can end 10 units apart from one run to the next. Each library is
+therefore run once per seed, and the verdict compares medians over the seeds (makespan: lower is better;
+proven bound: higher is better). The per-seed makespans are printed too.
+
+Results go to an append-only JSONL (one line per instance, library and seed; rerun the same command to
+resume) and the table is printed from it. Data is read in place from ../shared/data/jssp.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
+import statistics
 import tempfile
 import time
 from collections.abc import Callable
@@ -57,27 +64,28 @@ def import_others() -> tuple[Any, Any]:
     return ORToolsSolver, pyjobshop
 
 
-def run_schedbench(inst: Any, time_limit: float, workers: int) -> dict[str, Any]:
+def run_schedbench(inst: Any, time_limit: float, workers: int, seed: int) -> dict[str, Any]:
     from schedbench.solvers import solve
 
-    out = solve(inst, "cpsat", time_limit=time_limit, workers=workers)
+    out = solve(inst, "cpsat", time_limit=time_limit, workers=workers, seed=seed)
     flat = None
     if "starts" in out:
         flat = [s for job in inst.job_names for s in out["starts"][job]]
     return {"status": out["status"], "claimed": out["objective"], "bound": out["bound"], "starts": flat}
 
 
-def run_job_shop_lib(inst: Any, time_limit: float, workers: int) -> dict[str, Any]:
+def run_job_shop_lib(inst: Any, time_limit: float, workers: int, seed: int) -> dict[str, Any]:
     from job_shop_lib import JobShopInstance
     from job_shop_lib.constraint_programming import ORToolsSolver
     from job_shop_lib.exceptions import NoSolutionFoundError
 
     class Solver(ORToolsSolver):
-        """ORToolsSolver exactly as shipped, plus the worker count (it has no option for it)."""
+        """ORToolsSolver exactly as shipped, plus the worker count and seed (it has no option for them)."""
 
         def _initialize_model(self, *args: Any, **kwargs: Any) -> None:
             super()._initialize_model(*args, **kwargs)
             self.solver.parameters.num_workers = workers
+            self.solver.parameters.random_seed = seed
 
     durations, machines = matrices(inst)
     jsl_inst = JobShopInstance.from_matrices(durations, machines, name=inst.name)
@@ -100,7 +108,7 @@ def run_job_shop_lib(inst: Any, time_limit: float, workers: int) -> dict[str, An
     }
 
 
-def run_pyjobshop(inst: Any, time_limit: float, workers: int) -> dict[str, Any]:
+def run_pyjobshop(inst: Any, time_limit: float, workers: int, seed: int) -> dict[str, Any]:
     from pyjobshop import Model
 
     model = Model()
@@ -115,7 +123,9 @@ def run_pyjobshop(inst: Any, time_limit: float, workers: int) -> dict[str, Any]:
             if previous is not None:
                 model.add_end_before_start(previous, task)
             previous = task
-    result = model.solve("ortools", time_limit=time_limit, display=False, num_workers=workers)
+    result = model.solve(
+        "ortools", time_limit=time_limit, display=False, num_workers=workers, random_seed=seed
+    )
     status = result.status.value.lower()
     if status not in ("optimal", "feasible"):
         return {"status": "unknown", "claimed": None, "bound": None, "starts": None}
@@ -134,21 +144,21 @@ def matrices(inst: Any) -> tuple[list[list[int]], list[list[int]]]:
     return durations, machines
 
 
-RUNNERS: dict[str, Callable[[Any, float, int], dict[str, Any]]] = {
+RUNNERS: dict[str, Callable[[Any, float, int, int], dict[str, Any]]] = {
     "schedbench": run_schedbench,
     "job-shop-lib": run_job_shop_lib,
     "pyjobshop": run_pyjobshop,
 }
 
 
-def run_one(inst: Any, library: str, time_limit: float, workers: int) -> dict[str, Any]:
+def run_one(inst: Any, library: str, time_limit: float, workers: int, seed: int) -> dict[str, Any]:
     """Solve with one library and verify its schedule with schedbench's verifier."""
     from schedbench.problems import verify
     from schedbench.problems.jssp import solution_from_starts
 
     t0 = time.perf_counter()
     try:
-        res = RUNNERS[library](inst, time_limit, workers)
+        res = RUNNERS[library](inst, time_limit, workers, seed)
     except Exception as exc:  # a crash in another library is a result, not the end of the run
         res = {"status": "error", "claimed": None, "bound": None, "starts": None, "message": repr(exc)}
     elapsed = time.perf_counter() - t0
@@ -160,6 +170,7 @@ def run_one(inst: Any, library: str, time_limit: float, workers: int) -> dict[st
     return {
         "instance": inst.name,
         "library": library,
+        "seed": seed,
         "status": res["status"],
         "objective": objective,
         "claimed": res["claimed"],
@@ -170,43 +181,75 @@ def run_one(inst: Any, library: str, time_limit: float, workers: int) -> dict[st
     }
 
 
-def verdict(rows: dict[str, dict[str, Any]]) -> str:
-    """'yes' when schedbench's verified makespan is no worse than each other library's and its bound no
-    weaker; otherwise what it lost on."""
-    ours = rows.get("schedbench")
-    if not ours or ours["objective"] is None:
-        return "NO (no schedule)"
+def summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Median verified makespan and median bound over one library's runs of one instance."""
+    makespans = [r["objective"] for r in runs if r["objective"] is not None]
+    bounds = [r["bound"] for r in runs if r["bound"] is not None and r["verified"] is not False]
+    return {
+        "median": statistics.median(makespans) if len(makespans) == len(runs) and runs else None,
+        "bound": statistics.median(bounds) if bounds else None,
+        "makespans": [r["objective"] for r in runs],
+        "optimal": sum(r["status"] == "optimal" for r in runs),
+        "time_s": statistics.median(r["time_s"] for r in runs) if runs else 0.0,
+    }
+
+
+def verdict(stats: dict[str, dict[str, Any]]) -> str:
+    """'yes' when schedbench's median verified makespan is no worse than each other library's and its median
+    bound no weaker; otherwise what it lost on. A run without a verified schedule counts as a loss."""
+    ours = stats.get("schedbench")
+    if not ours or ours["median"] is None:
+        return "NO (a run without a schedule)"
     lost = []
     for lib in LIBRARIES[1:]:
-        other = rows.get(lib)
+        other = stats.get(lib)
         if not other:
             continue
-        if other["objective"] is not None and other["objective"] < ours["objective"]:
+        if other["median"] is not None and other["median"] < ours["median"]:
             lost.append(f"makespan vs {lib}")
-        if other["bound"] is not None and (ours["bound"] or 0) < other["bound"] and other["verified"]:
+        if other["bound"] is not None and (ours["bound"] or 0) < other["bound"]:
             lost.append(f"bound vs {lib}")
     return "yes" if not lost else "NO (" + ", ".join(lost) + ")"
 
 
-def print_table(names: list[str], results: dict[tuple[str, str], dict[str, Any]], refs: dict) -> None:
-    def cell(r: dict[str, Any] | None) -> str:
-        if r is None:
-            return f"{'-':>24}"
-        mark = "" if r["verified"] in (True, None) else "!"
-        obj = "" if r["objective"] is None else f"{r['objective']}{mark}"
-        bound = "" if r["bound"] is None else str(r["bound"])
-        return f"{obj:>6}{bound:>6} {r['status'][:4]:<5}{r['time_s']:>6.1f}"
+def print_table(
+    names: list[str], seeds: list[int], results: dict[tuple[str, str, int], dict[str, Any]], refs: dict
+) -> None:
+    def cell(st: dict[str, Any] | None) -> str:
+        if st is None:
+            return f"{'-':>34}"
+        median = "-" if st["median"] is None else f"{st['median']:g}"
+        bound = "-" if st["bound"] is None else f"{st['bound']:g}"
+        runs = "/".join("-" if m is None else str(m) for m in st["makespans"])
+        return f"{median:>7}{bound:>6}  {runs:<16}{st['optimal']:>2}"
 
-    head = "".join(f"{lib + ' obj/lb/status/s':>30}" for lib in LIBRARIES)
-    print(f"\n{'instance':<9}{'best':>6}{head}   schedbench at least as good")
+    head = "".join(f"{lib + ' med/lb/runs/#opt':>34}" for lib in LIBRARIES)
+    print(f"\n{'instance':<9}{'best':>6}{head}   schedbench at least as good (medians)")
+    count = 0
+    gaps: dict[str, list[float]] = {lib: [] for lib in LIBRARIES}
     for name in names:
-        rows = {lib: results.get((name, lib)) for lib in LIBRARIES}
+        stats = {}
+        for lib in LIBRARIES:
+            runs = [results[(name, lib, seed)] for seed in seeds if (name, lib, seed) in results]
+            if runs:
+                stats[lib] = summary(runs)
         best = (refs.get(name) or {}).get("upper_bound")
-        cells = "".join(f"{cell(rows[lib]):>30}" for lib in LIBRARIES)
-        print(f"{name:<9}{best or '':>6}{cells}   {verdict({k: v for k, v in rows.items() if v})}")
-    bad = [r for r in results.values() if r["verified"] is False]
-    for r in bad:
-        print(f"  VERIFIER REJECTS {r['library']} on {r['instance']}: claimed {r['claimed']}")
+        for lib, st in stats.items():
+            if best and st["median"] is not None:
+                gaps[lib].append(100.0 * (st["median"] - best) / best)
+        word = verdict(stats)
+        count += word == "yes"
+        cells = "".join(f"{cell(stats.get(lib)):>34}" for lib in LIBRARIES)
+        print(f"{name:<9}{best or '':>6}{cells}   {word}")
+    mean_gaps = "  ".join(f"{lib} {statistics.mean(g):.3f}%" for lib, g in gaps.items() if g)
+    print(
+        f"\nschedbench at least as good on {count}/{len(names)}; mean gap of the medians to the best known: {mean_gaps}"
+    )
+    for r in results.values():
+        if r["verified"] is False:
+            print(
+                f"  VERIFIER REJECTS {r['library']} on {r['instance']} (seed {r['seed']}): claimed {r['claimed']}"
+            )
 
 
 def main() -> None:
@@ -216,6 +259,7 @@ def main() -> None:
     parser.add_argument("--instances", default="ft10,ta01-ta10")
     parser.add_argument("--time-limit", type=float, default=60.0)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--seeds", default="0,1,2", help="CP-SAT random seeds, one run per library and seed")
     parser.add_argument("--libraries", default=",".join(LIBRARIES))
     parser.add_argument("--out", default=None, help="results JSONL (default: in the temp dir, resumable)")
     args = parser.parse_args()
@@ -227,6 +271,7 @@ def main() -> None:
     from schedbench.problems import parse_instance
 
     names = expand(args.instances)
+    seeds = [int(x) for x in args.seeds.split(",") if x.strip()]
     libraries = [lib for lib in args.libraries.split(",") if lib]
     unknown = set(libraries) - set(LIBRARIES)
     if unknown:
@@ -241,21 +286,29 @@ def main() -> None:
         for line in out.read_text().splitlines():
             if line.strip():
                 r = json.loads(line)
-                results[(r["instance"], r["library"])] = r
-    print(f"ortools {ortools.__version__} for all three; limit {args.time_limit:g}s, W={args.workers}; {out}")
+                r.setdefault("seed", 0)  # files written before seeds were recorded
+                results[(r["instance"], r["library"], r["seed"])] = r
+    print(
+        f"ortools {ortools.__version__} for all three; limit {args.time_limit:g}s, W={args.workers}, "
+        f"seeds {seeds}; {os.cpu_count()} cores; {out}"
+    )
     with out.open("a") as handle:
-        for name in names:
-            for lib in libraries:
-                if (name, lib) in results:
-                    continue
-                r = run_one(instances[name], lib, args.time_limit, args.workers)
-                handle.write(json.dumps(r) + "\n")
-                handle.flush()
-                results[(name, lib)] = r
-                print(
-                    f"  {name:<6} {lib:<13} {r['status']:<9} {r['objective']} (lb {r['bound']}) {r['time_s']}s"
-                )
-    print_table(names, results, refs)
+        for seed in seeds:  # seed-major, so a run cut short still covers every instance
+            for name in names:
+                for lib in libraries:
+                    if (name, lib, seed) in results:
+                        continue
+                    r = run_one(instances[name], lib, args.time_limit, args.workers, seed)
+                    handle.write(json.dumps(r) + "\n")
+                    handle.flush()
+                    results[(name, lib, seed)] = r
+                    load = os.getloadavg()[0]
+                    print(
+                        f"  seed {seed} {name:<6} {lib:<13} {r['status']:<9} {r['objective']} "
+                        f"(lb {r['bound']}) {r['time_s']}s load {load:.1f}",
+                        flush=True,
+                    )
+    print_table(names, seeds, results, refs)
 
 
 if __name__ == "__main__":
