@@ -126,13 +126,24 @@ def main() -> None:
         "--interleave", action="store_true", help="take instances class by class in turn (balanced --limit)"
     )
     parser.add_argument("--out", type=Path, default=None, help="JSONL of results (appended, resumable)")
+    parser.add_argument(
+        "--classes",
+        default=None,
+        help="only these classes, as comma-separated rdd:tf pairs (e.g. 0.2:0.4,0.2:0.6)",
+    )
     args = parser.parse_args()
 
     done = load_done(args.out)
+    classes = None
+    if args.classes:
+        classes = {tuple(float(x) for x in pair.split(":")) for pair in args.classes.split(",")}
     for name in args.sets.split(","):
         records = []
         all_rows = read_rows(name, None)
-        for row in read_rows(name, args.limit, args.interleave):
+        rows = read_rows(name, None if classes else args.limit, args.interleave)
+        if classes:
+            rows = [row for row in rows if (float(row["rdd"]), float(row["tf"])) in classes][: args.limit]
+        for row in rows:
             if row["name"] in done:
                 records.append(done[row["name"]])
                 continue
