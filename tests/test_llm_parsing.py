@@ -77,6 +77,15 @@ def test_missing_answer_key_is_a_parse_error_and_solution_shape_follows_the_prob
     assert parsed.claimed_objective == 3 and parsed.extra_keys == ["why"]
 
 
+def test_overflowing_and_non_finite_numbers_stay_valid_json_text():
+    parsed = parse_answer('{"starts": {"A": 1e400, "B": NaN, "C": 7}, "objective": -Infinity}', "rcpsp", "x")
+    assert parsed.ok
+    assert parsed.solution["starts"] == {"A": "1e400", "B": "NaN", "C": 7}
+    assert parsed.claimed_objective == "-Infinity"
+    json.dumps(parsed.solution, allow_nan=False)  # raises if a non-finite float slipped through
+    assert claim_status(parsed.claimed_objective, 10) == "invalid"
+
+
 def test_claim_status():
     assert claim_status(None, 5) == "absent"
     assert claim_status(5, 5) == "match" and claim_status(5.0, 5) == "match"

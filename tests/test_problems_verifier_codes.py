@@ -90,6 +90,24 @@ def test_rcpsp_integral_float_is_accepted_as_integer() -> None:
     assert result.feasible and result.objective == 11
 
 
+def test_huge_numbers_are_violations_or_field_errors_never_overflows() -> None:
+    huge = 10**30
+    rc = verify(parse_instance(RCPSP), {"starts": {"A": huge, "B": 5, "C": 5, "D": 9, "E": 0}})
+    assert codes(rc) == {"out_of_range"} and rc.objective is None
+    js = verify(parse_instance(JSSP), {"starts": {"J1": [0, -huge], "J2": [3, 5]}})
+    assert codes(js) == {"out_of_range"}
+    edge = verify(parse_instance(RCPSP), {"starts": {"A": 10**12, "B": 5, "C": 5, "D": 9, "E": 0}})
+    assert "out_of_range" not in codes(edge)
+    jobs = [dict(j) for j in SMTT["jobs"]]
+    jobs[1]["processing_time"] = float(huge)
+    with pytest.raises(SchedbenchError) as err:
+        parse_instance({**SMTT, "jobs": jobs})
+    assert err.value.field == "jobs[1].processing_time"
+    with pytest.raises(SchedbenchError) as err:
+        parse_instance({**JSSP, "jobs": [{**JSSP["jobs"][0], "due_date": -huge}, *JSSP["jobs"][1:]]})
+    assert err.value.field == "jobs[0].due_date"
+
+
 def test_jssp_codes() -> None:
     inst = parse_instance(JSSP)
     ok = verify(inst, {"starts": {"J1": [0, 3], "J2": [3, 5]}})
@@ -120,6 +138,7 @@ def test_all_documented_codes_are_produced_somewhere() -> None:
     produced |= codes(verify(rc, {"starts": {"A": 0, "B": 2, "C": 8, "D": 21, "E": -1}}))
     produced |= codes(verify(rc, {"starts": {"A": 0, "B": 5, "C": 7, "D": 8, "E": 0}}))
     produced |= codes(verify(rc, {"starts": {"A": 0.5, "Z": 1}}))
+    produced |= codes(verify(rc, {"starts": {"A": 10**30}}))
     produced |= codes(verify(rc, {}))
     produced |= codes(verify(parse_instance(JSSP), {"starts": {"J1": [0, 2], "J2": [1, 4]}}))
     produced |= codes(verify(parse_instance(SMTT), {"sequence": ["a", "a", "b", "c"]}))

@@ -7,12 +7,22 @@ A truncated or malformed object is a parse error; an inner object is never taken
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 _FENCE_RE = re.compile(r"```[^\n`]*\n?(.*?)```", re.S)
-_DECODER = json.JSONDecoder()
+
+
+def _finite_or_text(text: str) -> float | str:
+    """A JSON number as a float, or its source text when it overflows (1e400): records stay valid JSON."""
+    value = float(text)
+    return value if math.isfinite(value) else text
+
+
+# NaN and Infinity (accepted by Python, not by JSON) are kept as text as well
+_DECODER = json.JSONDecoder(parse_float=_finite_or_text, parse_constant=str)
 
 
 @dataclass

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from functools import cache
 from typing import Any
 
-from schedbench.problems.base import Violation
+from schedbench.problems.base import MAX_MAGNITUDE, Violation
 from schedbench.problems.errors import SchedbenchError
 
 
@@ -66,12 +66,17 @@ def as_int(value: Any) -> int | None:
 def read_start(
     value: Any, names: tuple[str, ...], violations: list[Violation], what: str = "start"
 ) -> int | None:
-    """Check one start time; record non_integer / negative_start violations and return it if usable."""
+    """Check one start time; record non_integer / out_of_range / negative_start violations and return it
+    if usable."""
     start = as_int(value)
     if start is None:
         violations.append(
             Violation("non_integer", f"{what} of {'/'.join(names)} is {value!r}, not an integer", 1, names)
         )
+        return None
+    if abs(start) > MAX_MAGNITUDE:
+        message = f"{what} of {'/'.join(names)} is {start}, beyond the largest time {MAX_MAGNITUDE}"
+        violations.append(Violation("out_of_range", message, 1, names))
         return None
     if start < 0:
         violations.append(

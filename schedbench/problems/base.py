@@ -11,6 +11,7 @@ VIOLATION_CODES = (
     "unknown",
     "duplicate",
     "non_integer",
+    "out_of_range",
     "negative_start",
     "precedence",
     "capacity",
@@ -21,6 +22,9 @@ VIOLATION_CODES = (
     "machine_overlap",
     "operation_order",
 )
+
+#: largest magnitude of any time, size or weight: a million of them still sum within 64-bit integers
+MAX_MAGNITUDE = 10**12
 
 INSTANCE_SCHEMA_ID = "schedbench/instance/v1"
 SOLUTION_SCHEMA_ID = "schedbench/solution/v1"

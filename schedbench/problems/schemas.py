@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from schedbench.problems.base import INSTANCE_SCHEMA_ID, SOLUTION_SCHEMA_ID
+from schedbench.problems.base import INSTANCE_SCHEMA_ID, MAX_MAGNITUDE, SOLUTION_SCHEMA_ID
 
 _DRAFT = "https://json-schema.org/draft/2020-12/schema"
 _NAME = {"type": "string", "minLength": 1}
-_NONNEG = {"type": "integer", "minimum": 0}
+_NONNEG = {"type": "integer", "minimum": 0, "maximum": MAX_MAGNITUDE}
+_INT = {"type": "integer", "minimum": -MAX_MAGNITUDE, "maximum": MAX_MAGNITUDE}
 _PAIR_OF_NAMES = {"type": "array", "items": _NAME, "minItems": 2, "maxItems": 2}
-_WINDOW = {"type": "array", "items": {"type": "integer"}, "minItems": 2, "maxItems": 2}
+_WINDOW = {"type": "array", "items": _INT, "minItems": 2, "maxItems": 2}
 
 
 def _instance(problem: str, title: str, properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
@@ -96,7 +97,7 @@ SMTT_INSTANCE = _instance(
                 "properties": {
                     "name": _NAME,
                     "processing_time": _NONNEG,
-                    "due_date": {"type": "integer"},
+                    "due_date": _INT,
                     "weight": _NONNEG,
                 },
                 "additionalProperties": False,
@@ -110,7 +111,7 @@ JSSP_INSTANCE = _instance(
     "jssp",
     "schedbench job shop instance (objective: makespan)",
     {
-        "machines": {"type": "integer", "minimum": 1},
+        "machines": {"type": "integer", "minimum": 1, "maximum": MAX_MAGNITUDE},
         "jobs": {
             "type": "array",
             "items": {
@@ -128,7 +129,7 @@ JSSP_INSTANCE = _instance(
                             "additionalProperties": False,
                         },
                     },
-                    "due_date": {"type": "integer"},
+                    "due_date": _INT,
                     "weight": _NONNEG,
                 },
                 "additionalProperties": False,
@@ -162,9 +163,7 @@ def _solution(problem: str, body: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-RCPSP_SOLUTION = _solution(
-    "rcpsp", {"starts": {"type": "object", "additionalProperties": {"type": "integer"}}}
-)
+RCPSP_SOLUTION = _solution("rcpsp", {"starts": {"type": "object", "additionalProperties": _INT}})
 SMTT_SOLUTION = _solution(
     "smtt", {"sequence": {"type": "array", "items": _NAME, "description": "back to back from 0"}}
 )
@@ -173,7 +172,7 @@ JSSP_SOLUTION = _solution(
     {
         "starts": {
             "type": "object",
-            "additionalProperties": {"type": "array", "items": {"type": "integer"}},
+            "additionalProperties": {"type": "array", "items": _INT},
         }
     },
 )
