@@ -11,6 +11,9 @@ contiguous EDD ranges, and ``k`` completes at ``C_k(s) = t + p(jobs[:s+1])``.
 - Chang et al. / Szwarc: if the last job before ``k`` is due after ``max(d_k, C_k(s))`` it can
   move right behind ``k`` and stay on time, so split ``s - 1`` is at least as good; that split
   then passes the first test, so dropping ``s`` is safe.
+
+When these rules leave only the last position, ``k`` simply goes last: ``PeelChain`` finds, once
+per job set, the starts from which that happens for its longest jobs in turn.
 """
 
 from __future__ import annotations
