@@ -263,7 +263,7 @@ class DecompositionSearch:
                     if bound < failed_bound:
                         failed_bound = bound
                     continue
-                if trivial and t + left.edd_lateness <= 0:  # EDD is on time: no call, no memo entry
+                if not left.jobs or (trivial and t + left.edd_lateness <= 0):  # no call, no memo entry
                     left_value = 0
                 else:
                     left_value = self.cost(left, t, best - tardy_k - right_bound, True)
@@ -276,7 +276,7 @@ class DecompositionSearch:
                     continue
                 bound = partial + right_bound
                 in_right = True
-                total = partial + self.cost(right, c_k, best - partial)
+                total = partial + self.cost(right, c_k, best - partial) if right.jobs else partial
                 if total < best:
                     best, best_plan = total, ("split", k_pos, s, c_k)
                     if root:
