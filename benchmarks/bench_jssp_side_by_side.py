@@ -217,13 +217,13 @@ def print_table(
 ) -> None:
     def cell(st: dict[str, Any] | None) -> str:
         if st is None:
-            return f"{'-':>34}"
+            return f"{'-':>38}"
         median = "-" if st["median"] is None else f"{st['median']:g}"
         bound = "-" if st["bound"] is None else f"{st['bound']:g}"
         runs = "/".join("-" if m is None else str(m) for m in st["makespans"])
-        return f"{median:>7}{bound:>6}  {runs:<16}{st['optimal']:>2}"
+        return f"{median:>8}{bound:>8}  {runs:<18}{st['optimal']:>2}"
 
-    head = "".join(f"{lib + ' med/lb/runs/#opt':>34}" for lib in LIBRARIES)
+    head = "".join(f"{lib + ' median/lb/runs/#opt':>38}" for lib in LIBRARIES)
     print(f"\n{'instance':<9}{'best':>6}{head}   schedbench at least as good (medians)")
     count = 0
     gaps: dict[str, list[float]] = {lib: [] for lib in LIBRARIES}
@@ -239,7 +239,7 @@ def print_table(
                 gaps[lib].append(100.0 * (st["median"] - best) / best)
         word = verdict(stats)
         count += word == "yes"
-        cells = "".join(f"{cell(stats.get(lib)):>34}" for lib in LIBRARIES)
+        cells = "".join(f"{cell(stats.get(lib)):>38}" for lib in LIBRARIES)
         print(f"{name:<9}{best or '':>6}{cells}   {word}")
     mean_gaps = "  ".join(f"{lib} {statistics.mean(g):.3f}%" for lib, g in gaps.items() if g)
     print(
