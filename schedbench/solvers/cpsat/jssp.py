@@ -12,14 +12,6 @@ from schedbench.solvers.cpsat.hints import jssp_incumbent
 from schedbench.solvers.result import RawResult
 
 
-def portfolio(workers: int) -> dict[str, Any]:
-    """CP-SAT's own portfolio. At two workers it runs one full-problem worker (default_lp) beside its
-    first-solution and LNS workers. Measured on ta02/03/05/07/09 at 30 s, W=2: makespans summed 6197 and
-    6216 with the defaults, 6224 with max_lp as the full worker and 6246 with both (no thread left for LNS).
-    max_lp proves ft10 faster (6.8 s against 12.6 s), but the upper bound is what the job shop is short of."""
-    return {}
-
-
 def solve(
     inst: JsspInstance,
     *,
@@ -87,7 +79,9 @@ def solve(
         seed=seed,
         deterministic_time=deterministic_time,
         extract=extract,
-        extra_params=portfolio(workers),
+        # CP-SAT's own portfolio: at 30 s, W=2 on ta02/03/05/07/09 the makespans summed 6197 and 6216 with it,
+        # 6224 with max_lp as the full worker and 6246 with both (no thread left for LNS); max_lp only proves
+        # ft10 sooner (6.8 s against 12.6 s), and the upper bound is what the job shop is short of
     )
     raw.params["mode"] = mode
     raw.stats["heuristic_makespan"] = horizon
