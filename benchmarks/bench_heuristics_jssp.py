@@ -1,4 +1,4 @@
-"""Job-shop dispatching rules on Taillard ta01-ta80 under both Giffler-Thompson schemes.
+"""Job-shop rules on Taillard ta01-ta80: dispatching under both Giffler-Thompson schemes, and tabu-n5.
 
 Usage: python benchmarks/bench_heuristics_jssp.py [--first 1 --last 80] [--workers 2]
 

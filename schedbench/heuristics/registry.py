@@ -18,6 +18,7 @@ Rule = Callable[[Any], dict[str, Any]]
 _BUILTIN_MODULES = (
     "schedbench.heuristics.smtt_rules",
     "schedbench.heuristics.jssp_rules",
+    "schedbench.heuristics.jssp_tabu",
     "schedbench.heuristics.rcpsp_rules",
 )
 
