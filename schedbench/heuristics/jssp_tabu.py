@@ -223,7 +223,7 @@ def tabu_search(
             break
         moves = state.critical_moves(rng)
         if not moves:
-            break  # one critical path without blocks of two: the makespan is a job's length, optimal
+            break  # the critical path is one block or one job's chain: the makespan meets a lower bound
         chosen, chosen_value = None, None
         for u, v in moves:
             value = state.estimate(u, v)
