@@ -62,13 +62,23 @@ def random_smtt(seed: int, n: int = 8, weighted: bool = False, tie_heavy: bool =
     )
 
 
-def random_jssp(seed: int, jobs: int = 4, machines: int = 3) -> Any:
-    """A small job shop where each job visits every machine once in random order."""
+def random_jssp(seed: int, jobs: int = 4, machines: int = 3, partial: bool = False) -> Any:
+    """A small job shop where each job visits every machine once in random order (`partial`: only some
+    of the machines, and durations up to 19)."""
     rng = random.Random(seed)
     rows = []
     for j in range(jobs):
         order = list(range(machines))
         rng.shuffle(order)
+        if partial:
+            order = order[: rng.randint(1, machines)]
+            rows.append(
+                {
+                    "name": f"j{j}",
+                    "operations": [{"machine": m, "duration": rng.randint(1, 19)} for m in order],
+                }
+            )
+            continue
         ops = [{"machine": m, "duration": rng.randint(1, 9)} for m in order]
         rows.append({"name": f"j{j}", "operations": ops})
     return parse_instance(

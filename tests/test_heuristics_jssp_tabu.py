@@ -14,9 +14,9 @@ from schedbench.datasets.importers import orlib_jssp
 from schedbench.heuristics import run_heuristic
 from schedbench.heuristics.jssp_rules import RULES
 from schedbench.heuristics.jssp_sgs import giffler_thompson
-from schedbench.heuristics.jssp_tabu import lower_bound, sequences_from_starts, tabu_search
+from schedbench.heuristics.jssp_tabu import sequences_from_starts, tabu_search
 from schedbench.problems import parse_instance, verify
-from schedbench.problems.jssp import makespan, solution_from_starts
+from schedbench.problems.jssp import lower_bound, makespan, solution_from_starts
 
 JSSP = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "jssp"
 needs_data = pytest.mark.skipif(not JSSP.is_dir(), reason="../shared/data is absent")

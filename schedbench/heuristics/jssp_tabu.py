@@ -22,7 +22,7 @@ import numpy as np
 from schedbench.heuristics.jssp_rules import RULES, rule_seed
 from schedbench.heuristics.jssp_sgs import giffler_thompson
 from schedbench.heuristics.registry import register
-from schedbench.problems.jssp import JsspInstance, solution_from_starts
+from schedbench.problems.jssp import JsspInstance, lower_bound, solution_from_starts
 
 RULE_ITERATIONS = 20_000
 
@@ -182,14 +182,6 @@ def sequences_from_starts(inst: JsspInstance, starts: np.ndarray) -> list[list[i
     for o in keys:
         seqs[int(inst.op_machine[o])].append(int(o))
     return seqs
-
-
-def lower_bound(inst: JsspInstance) -> int:
-    """The longer of the longest job and the most loaded machine."""
-    dur = inst.op_duration.astype(np.int64)
-    jobs = np.add.reduceat(dur, inst.job_offsets[:-1]) if len(dur) else np.zeros(1, dtype=np.int64)
-    machines = np.bincount(inst.op_machine, weights=dur, minlength=inst.num_machines)
-    return int(max(jobs.max(initial=0), machines.max(initial=0)))
 
 
 def tabu_search(

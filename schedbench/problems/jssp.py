@@ -108,6 +108,16 @@ def makespan(inst: JsspInstance, starts: np.ndarray) -> int:
     return int(np.max(starts + inst.op_duration))
 
 
+def lower_bound(inst: JsspInstance) -> int:
+    """A makespan lower bound: the longer of the longest job and the most loaded machine."""
+    dur = inst.op_duration.astype(np.int64)
+    if not len(dur):
+        return 0
+    jobs = np.add.reduceat(dur, inst.job_offsets[:-1])
+    machines = np.bincount(inst.op_machine, weights=dur, minlength=inst.num_machines)
+    return int(max(jobs.max(initial=0), machines.max(initial=0)))
+
+
 def solution_from_starts(inst: JsspInstance, starts: np.ndarray, **extra: Any) -> dict[str, Any]:
     """A solution dict from flat (job-major) operation start times."""
     starts = np.asarray(starts, dtype=np.int64)

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from schedbench.problems.jssp import JsspInstance, solution_from_starts
+from schedbench.problems.jssp import JsspInstance, lower_bound, solution_from_starts
 from schedbench.solvers.cpsat.common import run_model
 from schedbench.solvers.cpsat.hints import jssp_incumbent
 from schedbench.solvers.result import RawResult
@@ -38,11 +38,7 @@ def solve(
         lo, hi = int(offsets[j]), int(offsets[j + 1])
         head[lo:hi] = np.concatenate(([0], np.cumsum(dur[lo:hi])[:-1])) if hi > lo else head[lo:hi]
         tail[lo:hi] = np.cumsum(dur[lo:hi][::-1])[::-1] - dur[lo:hi] if hi > lo else tail[lo:hi]
-    lower = max(
-        int(head.max(initial=0) + dur.max(initial=0)) if n_ops else 0,
-        max((int(dur[mach == m].sum()) for m in range(inst.num_machines)), default=0),
-        max((int(dur[offsets[j] : offsets[j + 1]].sum()) for j in range(inst.num_jobs)), default=0),
-    )
+    lower = lower_bound(inst)
 
     model = cp_model.CpModel()
     starts = [model.NewIntVar(int(head[o]), int(horizon - tail[o] - dur[o]), f"s{o}") for o in range(n_ops)]
