@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from solver_instances import random_jssp, random_rcpsp, random_smtt
 
-from schedbench.problems import verify
+from schedbench.generators import generate_jssp
+from schedbench.problems import parse_instance, verify
 from schedbench.solvers import highs_available, solve
 from schedbench.solvers.cpsat.hints import emmons_precedences
 from schedbench.solvers.mip.smtt import valid_inequality_coefficients
@@ -69,6 +70,17 @@ def test_jssp_cpsat_vs_mip_partial_routes(seed):
     check_verified(inst, mip)
     assert cp["status"] == mip["status"] == "optimal"
     assert cp["objective"] == mip["objective"]
+
+
+def test_jssp_generated_6x6_cpsat_vs_mip():
+    # the old CP-SAT model claimed 467 optimal here (true optimum 425): its makespan domain began above it
+    for obj in generate_jssp(jobs=6, machines=6, count=3, seed=0):
+        inst = parse_instance(obj)
+        cp = solve(inst, "cpsat", time_limit=20)
+        mip = solve(inst, MIP, time_limit=30)
+        check_verified(inst, cp)
+        assert cp["status"] == mip["status"] == "optimal"
+        assert cp["objective"] == mip["objective"]
 
 
 @pytest.mark.parametrize("weighted", [False, True])
