@@ -20,6 +20,7 @@ resume) and the table is printed from it. Data is read in place from ../shared/d
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import statistics
@@ -199,6 +200,43 @@ def verdict(stats: dict[str, dict[str, Any]]) -> str:
     return "yes" if not lost else "NO (" + ", ".join(lost) + ")"
 
 
+def permutation_p(a: list[int], b: list[int]) -> float:
+    """Two-sided exact permutation test on the difference of means: the share of all relabellings of the
+    pooled runs whose mean difference is at least as large as the observed one. A small p means the two
+    libraries' makespans differ by more than the run-to-run spread explains."""
+    pooled, k = a + b, len(a)
+    observed = abs(statistics.mean(a) - statistics.mean(b))
+    total = sum(pooled)
+    hits = count = 0
+    for chosen in itertools.combinations(range(len(pooled)), k):
+        first = sum(pooled[i] for i in chosen)
+        diff = abs(first / k - (total - first) / (len(pooled) - k))
+        hits += diff >= observed - 1e-9
+        count += 1
+    return hits / count
+
+
+def print_noise_check(
+    names: list[str], seeds: list[int], results: dict[tuple[str, str, int], dict[str, Any]]
+) -> None:
+    """Mean makespans and the permutation test's p against schedbench, instance by instance."""
+    print("\nIs a difference more than run-to-run noise? mean makespan over the seeds, and the exact")
+    print("permutation test's two-sided p against schedbench (small p: a real difference)")
+    print(f"{'instance':<9}{'schedbench':>11}" + "".join(f"{lib:>14}{'p':>7}" for lib in LIBRARIES[1:]))
+    for name in names:
+        runs = {
+            lib: [results[(name, lib, s)]["objective"] for s in seeds if (name, lib, s) in results]
+            for lib in LIBRARIES
+        }
+        if any(not r or None in r for r in runs.values()):
+            continue
+        line = f"{name:<9}{statistics.mean(runs['schedbench']):>11.1f}"
+        for lib in LIBRARIES[1:]:
+            p = permutation_p(runs["schedbench"], runs[lib]) if len(runs["schedbench"]) + len(runs[lib]) <= 20 else float("nan")
+            line += f"{statistics.mean(runs[lib]):>14.1f}{p:>7.2f}"
+        print(line)
+
+
 def print_table(
     names: list[str], seeds: list[int], results: dict[tuple[str, str, int], dict[str, Any]], refs: dict
 ) -> None:
@@ -296,6 +334,7 @@ def main() -> None:
                         flush=True,
                     )
     print_table(names, seeds, results, refs)
+    print_noise_check(names, seeds, results)
 
 
 if __name__ == "__main__":
