@@ -232,7 +232,11 @@ def print_noise_check(
             continue
         line = f"{name:<9}{statistics.mean(runs['schedbench']):>11.1f}"
         for lib in LIBRARIES[1:]:
-            p = permutation_p(runs["schedbench"], runs[lib]) if len(runs["schedbench"]) + len(runs[lib]) <= 20 else float("nan")
+            p = (
+                permutation_p(runs["schedbench"], runs[lib])
+                if len(runs["schedbench"]) + len(runs[lib]) <= 20
+                else float("nan")
+            )
             line += f"{statistics.mean(runs[lib]):>14.1f}{p:>7.2f}"
         print(line)
 
