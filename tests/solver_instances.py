@@ -72,14 +72,7 @@ def random_jssp(seed: int, jobs: int = 4, machines: int = 3, partial: bool = Fal
         rng.shuffle(order)
         if partial:
             order = order[: rng.randint(1, machines)]
-            rows.append(
-                {
-                    "name": f"j{j}",
-                    "operations": [{"machine": m, "duration": rng.randint(1, 19)} for m in order],
-                }
-            )
-            continue
-        ops = [{"machine": m, "duration": rng.randint(1, 9)} for m in order]
+        ops = [{"machine": m, "duration": rng.randint(1, 19 if partial else 9)} for m in order]
         rows.append({"name": f"j{j}", "operations": ops})
     return parse_instance(
         {

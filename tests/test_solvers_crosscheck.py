@@ -50,11 +50,15 @@ def test_rcpsp_plain_and_cbc(seed):
     assert len({r["objective"] for r in results}) == 1
 
 
+def jssp_cpsat_and_mip(inst):
+    """The same job shop solved by CP-SAT and by the MIP."""
+    return solve(inst, "cpsat", time_limit=20), solve(inst, MIP, time_limit=30)
+
+
 @pytest.mark.parametrize("seed", range(5))
 def test_jssp_cpsat_vs_mip(seed):
     inst = random_jssp(seed, jobs=4, machines=3)
-    cp = solve(inst, "cpsat", time_limit=20)
-    mip = solve(inst, MIP, time_limit=30)
+    cp, mip = jssp_cpsat_and_mip(inst)
     check_verified(inst, cp)
     check_verified(inst, mip)
     assert cp["objective"] == mip["objective"]
@@ -64,8 +68,7 @@ def test_jssp_cpsat_vs_mip(seed):
 def test_jssp_cpsat_vs_mip_partial_routes(seed):
     # jobs that skip machines: a lower bound valid only for full routes would cut off the optimum
     inst = random_jssp(seed, jobs=int(2 + seed % 3), machines=3, partial=True)
-    cp = solve(inst, "cpsat", time_limit=20)
-    mip = solve(inst, MIP, time_limit=30)
+    cp, mip = jssp_cpsat_and_mip(inst)
     check_verified(inst, cp)
     check_verified(inst, mip)
     assert cp["status"] == mip["status"] == "optimal"
@@ -76,8 +79,7 @@ def test_jssp_generated_6x6_cpsat_vs_mip():
     # the old CP-SAT model claimed 467 optimal here (true optimum 425): its makespan domain began above it
     for obj in generate_jssp(jobs=6, machines=6, count=3, seed=0):
         inst = parse_instance(obj)
-        cp = solve(inst, "cpsat", time_limit=20)
-        mip = solve(inst, MIP, time_limit=30)
+        cp, mip = jssp_cpsat_and_mip(inst)
         check_verified(inst, cp)
         assert cp["status"] == mip["status"] == "optimal"
         assert cp["objective"] == mip["objective"]
