@@ -53,9 +53,9 @@ def import_others() -> tuple[Any, Any]:
 
 
 def run_schedbench(inst: Any, time_limit: float, workers: int, seed: int) -> dict[str, Any]:
-    from schedbench.solvers import solve
+    from schedbench.solvers import SolveOptions, solve
 
-    out = solve(inst, "cpsat", time_limit=time_limit, workers=workers, seed=seed)
+    out = solve(inst, "cpsat", SolveOptions(time_limit=time_limit, workers=workers, seed=seed)).to_dict()
     flat = None
     if "starts" in out:
         flat = [s for job in inst.job_names for s in out["starts"][job]]

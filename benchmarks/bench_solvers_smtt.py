@@ -20,26 +20,18 @@ DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "smtt-pa
 
 
 def run(inst, method: str, time_limit: float, workers: int) -> dict:
-    from schedbench.solvers import finish, solve
+    from schedbench.solvers import SolveOptions, finish, solve
 
+    options = SolveOptions(time_limit=time_limit, workers=workers)
     if method != "cpsat-plain":
-        return solve(inst, method, time_limit=time_limit, workers=workers)
+        return solve(inst, method, options).to_dict()
     import time
 
     from schedbench.solvers.cpsat.smtt import solve as cpsat_smtt
 
     t0 = time.perf_counter()
-    raw = cpsat_smtt(
-        inst,
-        time_limit=time_limit,
-        workers=workers,
-        seed=0,
-        deterministic_time=None,
-        mode="optimize",
-        hint=None,
-        use_emmons=False,
-    )
-    return finish(inst, raw, time.perf_counter() - t0, 0)
+    raw = cpsat_smtt(inst, options, use_emmons=False)
+    return finish(inst, raw, time.perf_counter() - t0, 0).to_dict()
 
 
 def main() -> None:

@@ -93,7 +93,7 @@ def _solve_all(
     and the newer line wins.
     """
     from schedbench.datasets import JsonlAppender, read_instances
-    from schedbench.solvers import solve
+    from schedbench.solvers import SolveOptions, solve
 
     instances = read_instances(instances_path)
     with JsonlAppender(out_path) as out:
@@ -102,7 +102,9 @@ def _solve_all(
         for inst in instances:
             previous = latest.get(inst.name)
             if previous is None or previous.get("status") == "error":
-                latest[inst.name] = solve(inst, "auto", time_limit=time_limit, workers=2, seed=seed)
+                latest[inst.name] = solve(
+                    inst, "auto", SolveOptions(time_limit=time_limit, workers=2, seed=seed)
+                ).to_dict()
                 out.write(latest[inst.name])
             progress.advance(task)
     return [latest[inst.name] for inst in instances]

@@ -12,7 +12,7 @@ from solver_instances import random_jssp, random_rcpsp, random_smtt
 
 from schedbench.generators import generate_jssp
 from schedbench.problems import parse_instance, verify
-from schedbench.solvers import highs_available, solve
+from schedbench.solvers import SolveOptions, highs_available, solve
 from schedbench.solvers.cpsat.hints import emmons_precedences
 from schedbench.solvers.mip.smtt import valid_inequality_coefficients
 
@@ -31,8 +31,8 @@ def check_verified(inst, result):
 def test_rcpsp_with_downtime_windows_disjunctive(seed):
     inst = random_rcpsp(seed, n=7, side=True)
     assert any(inst.downtime) and len(inst.disjunctive)
-    cp = solve(inst, "cpsat", time_limit=20, seed=1)
-    mip = solve(inst, MIP, time_limit=30)
+    cp = solve(inst, "cpsat", SolveOptions(time_limit=20, seed=1)).to_dict()
+    mip = solve(inst, MIP, SolveOptions(time_limit=30)).to_dict()
     if cp["status"] == "infeasible":
         assert mip["status"] == "infeasible"
         return
@@ -44,7 +44,7 @@ def test_rcpsp_with_downtime_windows_disjunctive(seed):
 @pytest.mark.parametrize("seed", range(3))
 def test_rcpsp_plain_and_cbc(seed):
     inst = random_rcpsp(100 + seed, n=6, side=False)
-    results = [solve(inst, s, time_limit=30) for s in ("cpsat", "mip-cbc", MIP)]
+    results = [solve(inst, s, SolveOptions(time_limit=30)).to_dict() for s in ("cpsat", "mip-cbc", MIP)]
     for r in results:
         check_verified(inst, r)
     assert len({r["objective"] for r in results}) == 1
@@ -52,7 +52,9 @@ def test_rcpsp_plain_and_cbc(seed):
 
 def jssp_cpsat_and_mip(inst):
     """The same job shop solved by CP-SAT and by the MIP."""
-    return solve(inst, "cpsat", time_limit=20), solve(inst, MIP, time_limit=30)
+    return solve(inst, "cpsat", SolveOptions(time_limit=20)).to_dict(), solve(
+        inst, MIP, SolveOptions(time_limit=30)
+    ).to_dict()
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -89,7 +91,7 @@ def test_jssp_generated_6x6_cpsat_vs_mip():
 @pytest.mark.parametrize("seed", range(4))
 def test_smtt_cpsat_vs_mip_vs_dp(seed, weighted):
     inst = random_smtt(seed, n=7, weighted=weighted)
-    results = [solve(inst, s, time_limit=30) for s in ("cpsat", MIP, "dp")]
+    results = [solve(inst, s, SolveOptions(time_limit=30)).to_dict() for s in ("cpsat", MIP, "dp")]
     for r in results:
         check_verified(inst, r)
     assert len({r["objective"] for r in results}) == 1
@@ -97,9 +99,9 @@ def test_smtt_cpsat_vs_mip_vs_dp(seed, weighted):
 
 def test_smtt_cbc_small():
     inst = random_smtt(11, n=5, weighted=True)
-    cbc = solve(inst, "mip-cbc", time_limit=30)
+    cbc = solve(inst, "mip-cbc", SolveOptions(time_limit=30)).to_dict()
     check_verified(inst, cbc)
-    assert cbc["objective"] == solve(inst, "dp")["objective"]
+    assert cbc["objective"] == solve(inst, "dp").to_dict()["objective"]
 
 
 @settings(max_examples=25, deadline=None)
@@ -107,9 +109,9 @@ def test_smtt_cbc_small():
 def test_emmons_precedences_keep_the_optimum(seed, n):
     """With Emmons' arcs CP-SAT still reaches the DP optimum, also when p and d tie a lot."""
     inst = random_smtt(seed, n=n, tie_heavy=seed % 2 == 0)
-    cp = solve(inst, "cpsat", time_limit=20)
+    cp = solve(inst, "cpsat", SolveOptions(time_limit=20)).to_dict()
     assert cp["status"] == "optimal"
-    assert cp["objective"] == solve(inst, "dp")["objective"]
+    assert cp["objective"] == solve(inst, "dp").to_dict()["objective"]
 
 
 def test_emmons_arcs_are_acyclic_and_hold_in_some_optimum():
@@ -149,6 +151,6 @@ def test_kkf_valid_inequality_holds_for_every_sequence():
 @pytest.mark.parametrize("seed", range(6))
 def test_mip_with_emmons_arcs_keeps_the_optimum_under_ties(seed):
     inst = random_smtt(500 + seed, n=8, tie_heavy=True)
-    mip = solve(inst, MIP, time_limit=30)
+    mip = solve(inst, MIP, SolveOptions(time_limit=30)).to_dict()
     check_verified(inst, mip)
-    assert mip["objective"] == solve(inst, "dp")["objective"]
+    assert mip["objective"] == solve(inst, "dp").to_dict()["objective"]

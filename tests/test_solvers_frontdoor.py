@@ -12,7 +12,7 @@ from solver_instances import random_smtt
 
 from schedbench.cli import main
 from schedbench.problems import SchedbenchError, parse_instance, verify
-from schedbench.solvers import RawResult, finish, resolve_solver, solve
+from schedbench.solvers import RawResult, SolveOptions, finish, resolve_solver, solve
 from schedbench.solvers.references import check_result, load_references
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -45,7 +45,7 @@ def infeasible_rcpsp() -> dict:
 @pytest.mark.parametrize("solver", ["cpsat", "mip"])
 def test_ft06_is_55(solver):
     inst = ft06()
-    result = solve(inst, solver, time_limit=60, workers=1)
+    result = solve(inst, solver, SolveOptions(time_limit=60, workers=1)).to_dict()
     assert result["status"] == "optimal"
     assert result["objective"] == 55 == inst.meta["reference"]["value"]
     assert verify(inst, result).objective == 55
@@ -55,7 +55,9 @@ def test_ft06_is_55(solver):
 @pytest.mark.parametrize("solver", ["cpsat", "mip", "mip-cbc"])
 @pytest.mark.parametrize("mode", ["optimize", "feasibility"])
 def test_infeasible_instance_is_reported_not_raised(solver, mode):
-    result = solve(infeasible_rcpsp(), solver, time_limit=20, mode=mode)
+    result = solve(
+        parse_instance(infeasible_rcpsp()), solver, SolveOptions(time_limit=20, mode=mode)
+    ).to_dict()
     assert result["status"] == "infeasible"
     assert result["infeasible_proven"] is True
     assert result["objective"] is None and "starts" not in result
@@ -66,24 +68,26 @@ def test_downtime_makes_an_instance_infeasible_only_with_a_deadline():
     obj["tasks"] = obj["tasks"][:1]
     obj["resources"][0]["downtime"] = [[1, 4]]
     obj["tasks"][0]["deadline"] = 6
-    assert solve(obj, "cpsat", time_limit=10)["status"] == "infeasible"
+    assert (
+        solve(parse_instance(obj), "cpsat", SolveOptions(time_limit=10)).to_dict()["status"] == "infeasible"
+    )
     del obj["tasks"][0]["deadline"]
-    result = solve(obj, "cpsat", time_limit=10)
+    result = solve(parse_instance(obj), "cpsat", SolveOptions(time_limit=10)).to_dict()
     assert result["status"] == "optimal" and result["objective"] == 7
-    assert solve(obj, "mip", time_limit=10)["objective"] == 7
+    assert solve(parse_instance(obj), "mip", SolveOptions(time_limit=10)).to_dict()["objective"] == 7
 
 
 def test_feasibility_mode_returns_a_verified_schedule():
     obj = infeasible_rcpsp()
     obj["tasks"][1]["deadline"] = 6
-    result = solve(obj, "cpsat", mode="feasibility", time_limit=10)
+    result = solve(parse_instance(obj), "cpsat", SolveOptions(mode="feasibility", time_limit=10)).to_dict()
     assert result["status"] == "feasible" and result["bound"] is None
     assert verify(parse_instance(obj), result).feasible
 
 
 def test_claimed_objective_that_the_verifier_disagrees_with_is_an_error():
     inst = random_smtt(5, n=6)
-    good = solve(inst, "dp")
+    good = solve(inst, "dp").to_dict()
     raw = RawResult(
         status="optimal",
         name="fake",
@@ -93,7 +97,7 @@ def test_claimed_objective_that_the_verifier_disagrees_with_is_an_error():
         objective=good["objective"] - 1,
         bound=good["objective"] - 1,
     )
-    result = finish(inst, raw, 0.0, 0)
+    result = finish(inst, raw, 0.0, 0).to_dict()
     assert result["status"] == "error"
     assert "verifier computes" in result["message"]
     raw.solution = {
@@ -101,7 +105,7 @@ def test_claimed_objective_that_the_verifier_disagrees_with_is_an_error():
         "instance": inst.name,
         "sequence": good["sequence"][1:],
     }
-    assert finish(inst, raw, 0.0, 0)["status"] == "error"
+    assert finish(inst, raw, 0.0, 0).to_dict()["status"] == "error"
 
 
 def test_auto_picks_dp_for_small_smtt_and_cpsat_otherwise():
@@ -116,8 +120,8 @@ def test_auto_picks_dp_for_small_smtt_and_cpsat_otherwise():
 
 def test_auto_on_larger_unweighted_smtt_proves_the_optimum():
     inst = random_smtt(7, n=24)
-    result = solve(inst, "auto", time_limit=30)
-    cp = solve(inst, "cpsat", time_limit=30)
+    result = solve(inst, "auto", SolveOptions(time_limit=30)).to_dict()
+    cp = solve(inst, "cpsat", SolveOptions(time_limit=30)).to_dict()
     assert result["status"] == cp["status"] == "optimal"
     assert result["objective"] == cp["objective"]
 
@@ -125,9 +129,9 @@ def test_auto_on_larger_unweighted_smtt_proves_the_optimum():
 def test_hint_is_used_only_when_it_verifies():
     inst = random_smtt(2, n=9)
     bad_hint = {"schema": "schedbench/solution/v1", "instance": inst.name, "sequence": ["nope"]}
-    result = solve(inst, "cpsat", hint=bad_hint, time_limit=10)
+    result = solve(inst, "cpsat", SolveOptions(hint=bad_hint, time_limit=10)).to_dict()
     assert result["status"] == "optimal"
-    assert result["objective"] == solve(inst, "dp")["objective"]
+    assert result["objective"] == solve(inst, "dp").to_dict()["objective"]
 
 
 def test_reference_contradictions_are_flagged():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from schedbench.problems import parse_instance, verify
-from schedbench.solvers import solve
+from schedbench.solvers import SolveOptions, solve
 
 
 def rcpsp_with_late_downtime(deadline: int | None = None) -> dict:
@@ -30,7 +30,9 @@ def test_rcpsp_downtime_after_the_makespan_does_not_push_it(deadline, monkeypatc
     import schedbench.solvers.cpsat.rcpsp as cpsat_rcpsp
 
     monkeypatch.setattr(cpsat_rcpsp, "rcpsp_heuristic", lambda inst, horizon: None)
-    result = solve(rcpsp_with_late_downtime(deadline), "cpsat", time_limit=10)
+    result = solve(
+        parse_instance(rcpsp_with_late_downtime(deadline)), "cpsat", SolveOptions(time_limit=10)
+    ).to_dict()
     assert result["status"] == "optimal", result.get("message")
     assert result["objective"] == result["bound"] == 5
     assert verify(parse_instance(rcpsp_with_late_downtime(deadline)), result).objective == 5
@@ -43,7 +45,7 @@ def test_rcpsp_feasibility_mode_in_cpsat_claims_the_verified_makespan(monkeypatc
 
     monkeypatch.setattr(cpsat_rcpsp, "rcpsp_heuristic", lambda inst, horizon: None)
     obj = rcpsp_with_late_downtime()
-    result = solve(obj, "cpsat", mode="feasibility", time_limit=10)
+    result = solve(parse_instance(obj), "cpsat", SolveOptions(mode="feasibility", time_limit=10)).to_dict()
     assert result["status"] == "feasible", result.get("message")
     assert "answered_by" not in result.get("stats", {})
     assert verify(parse_instance(obj), result).objective == result["objective"]

@@ -32,6 +32,7 @@ import numpy as np
 from schedbench.heuristics.jssp_sgs import SCHEMES as JSSP_SCHEMES
 from schedbench.heuristics.jssp_sgs import SgsState, giffler_thompson
 from schedbench.heuristics.rcpsp_sgs import parallel_sgs, serial_sgs
+from schedbench.heuristics.registry import heuristic_solver_info
 from schedbench.heuristics.sandbox import Limits, PluginFailure, SandboxProcess
 from schedbench.problems import SchedbenchError
 from schedbench.problems import jssp as jssp_mod
@@ -91,7 +92,7 @@ class PluginRule:
         deadline = self._sandbox.begin_instance()
         build = {"smtt": self._smtt, "jssp": self._jssp, "rcpsp": self._rcpsp}[inst.problem]
         solution = build(inst, deadline)
-        solution["solver"] = f"plugin:{self.name}"
+        solution["solver"] = heuristic_solver_info(self.name, plugin=Path(self.path).name)
         return solution
 
     def _call(self, function: str, deadline: float, **args: Any) -> np.ndarray:

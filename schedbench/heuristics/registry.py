@@ -11,7 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from schedbench.problems import SchedbenchError
+from schedbench import __version__
+from schedbench.problems import Instance
+from schedbench.records import SolverInfo
+from schedbench.registry import Registry, canonical
 
 Rule = Callable[[Any], dict[str, Any]]
 
@@ -23,23 +26,40 @@ _BUILTIN_MODULES = (
 )
 
 
+def heuristic_solver_info(name: str, **params: Any) -> dict[str, Any]:
+    """The ``solver`` object of a heuristic solution: the rule's name, the schedbench version, parameters."""
+    return SolverInfo(name, __version__, params).to_dict()
+
+
 @dataclass(frozen=True)
 class Heuristic:
-    """One registered rule: the problem it solves, its name, a one-line description and the function."""
+    """One registered rule: the problem it solves, its name (canonical lower case), a one-line
+    description and the function."""
 
     problem: str
     name: str
     description: str
     func: Rule
 
-    def __call__(self, inst: Any) -> dict[str, Any]:
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "name", canonical(self.name))
+
+    @property
+    def problems(self) -> tuple[str, ...]:
+        return (self.problem,)
+
+    def __call__(self, inst: Instance) -> dict[str, Any]:
         solution = self.func(inst)
-        solution.setdefault("solver", f"heuristic:{self.name}")
+        solution.setdefault("solver", heuristic_solver_info(self.name))
         return solution
 
 
-_REGISTRY: dict[tuple[str, str], Heuristic] = {}
-_loaded = False
+def _load_builtins() -> None:
+    for module in _BUILTIN_MODULES:
+        importlib.import_module(module)
+
+
+HEURISTIC_REGISTRY: Registry[Heuristic] = Registry("heuristic", loader=_load_builtins)
 
 
 def register(problem: str, name: str, description: str = "") -> Callable[[Rule], Rule]:
@@ -56,37 +76,19 @@ def register(problem: str, name: str, description: str = "") -> Callable[[Rule],
 
 def add_heuristic(heuristic: Heuristic, *, replace: bool = False) -> None:
     """Add a rule object (plug-ins use this); refuses a duplicate name unless ``replace``."""
-    key = (heuristic.problem, heuristic.name)
-    if key in _REGISTRY and not replace and _REGISTRY[key].func is not heuristic.func:
-        raise SchedbenchError(f"heuristic {heuristic.name!r} is already registered for {heuristic.problem}")
-    _REGISTRY[key] = heuristic
-
-
-def _load_builtins() -> None:
-    global _loaded
-    if not _loaded:
-        _loaded = True
-        for module in _BUILTIN_MODULES:
-            importlib.import_module(module)
+    HEURISTIC_REGISTRY.register(heuristic, replace=replace)
 
 
 def list_heuristics(problem: str | None = None) -> list[Heuristic]:
     """All registered rules (built-in ones included), sorted by problem then name."""
-    _load_builtins()
-    rules = [h for (p, _), h in _REGISTRY.items() if problem is None or p == problem]
-    return sorted(rules, key=lambda h: (h.problem, h.name))
+    return sorted(HEURISTIC_REGISTRY.entries(problem), key=lambda h: (h.problem, h.name))
 
 
 def get_heuristic(problem: str, name: str) -> Heuristic:
-    """The rule ``name`` for ``problem``; a ``SchedbenchError`` listing the known names otherwise."""
-    _load_builtins()
-    try:
-        return _REGISTRY[(problem, name)]
-    except KeyError:
-        known = ", ".join(h.name for h in list_heuristics(problem)) or "none"
-        raise SchedbenchError(f"unknown {problem} heuristic {name!r}; known: {known}") from None
+    """The rule ``name`` (any case) for ``problem``; a ``SchedbenchError`` listing the known names otherwise."""
+    return HEURISTIC_REGISTRY.get(name, problem)
 
 
-def run_heuristic(inst: Any, name: str) -> dict[str, Any]:
+def run_heuristic(inst: Instance, name: str) -> dict[str, Any]:
     """Run rule ``name`` on ``inst`` and return its solution dict (score it with ``verify``)."""
     return get_heuristic(inst.problem, name)(inst)

@@ -1,4 +1,4 @@
-"""Exact solvers behind one front door: `solve(inst, solver=...)` returns a verified solution dict.
+"""Exact solvers behind one front door: `solve(inst, solver, options)` returns a verified `SolveResult`.
 
 Backends: CP-SAT for all three problems, MIP (PuLP with CBC or HiGHS) for all three, and for SMTT the
 Held-Karp DP and the exact decomposition solver. Heavy libraries are imported only when a backend runs.
@@ -8,216 +8,74 @@ reported as status "error", never passed on.
 
 from __future__ import annotations
 
+import dataclasses
 import time
-from typing import Any
 
-import numpy as np
-
-from schedbench.problems import SchedbenchError, parse_instance, verify
+from schedbench.problems import Instance, SchedbenchError, verify
+from schedbench.records import SolveResult, SolverInfo, SolveStatus, instance_digest
+from schedbench.records.solve import SCHEDULE_KEYS
+from schedbench.solvers.options import MODES, SolveOptions, hint_array
+from schedbench.solvers.registry import (
+    DP_MAX_JOBS,
+    SOLVER_REGISTRY,
+    SolverEntry,
+    backend_of,
+    list_solvers,
+    resolve_solver,
+)
 from schedbench.solvers.result import STATUSES, RawResult
 
-SOLVERS = ("auto", "cpsat", "mip", "mip-cbc", "mip-highs", "dp", "exact")
-MODES = ("optimize", "feasibility")
-DP_MAX_JOBS = 20
+SOLVERS = tuple(SOLVER_REGISTRY.names())
 
-__all__ = ["DP_MAX_JOBS", "MODES", "SOLVERS", "STATUSES", "RawResult", "resolve_solver", "solve"]
-
-
-def _dp_available() -> bool:
-    try:
-        from schedbench.solvers.smtt_dp import solve_smtt_dp  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-def _exact_available() -> bool:
-    try:
-        from schedbench.solvers.smtt_exact import solve_smtt_exact  # noqa: F401
-    except ImportError:
-        return False
-    return True
+__all__ = [
+    "DP_MAX_JOBS",
+    "MODES",
+    "SOLVERS",
+    "SOLVER_REGISTRY",
+    "STATUSES",
+    "RawResult",
+    "SolveOptions",
+    "SolveResult",
+    "SolverEntry",
+    "finish",
+    "hint_array",
+    "highs_available",
+    "list_solvers",
+    "resolve_solver",
+    "solve",
+]
 
 
 def highs_available() -> bool:
-    try:
-        import highspy  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    """True when highspy is installed, so ``mip`` means HiGHS."""
+    return SOLVER_REGISTRY.get("mip-highs").available()
 
 
-def resolve_solver(inst: Any, solver: str) -> str:
-    """The concrete backend for a request: `auto` picks the DP for SMTT with n <= 20, the exact
-    decomposition solver for larger unweighted SMTT, and CP-SAT otherwise; `mip` picks HiGHS when
-    highspy is installed, else CBC."""
-    if solver not in SOLVERS:
-        raise SchedbenchError(
-            f"unknown solver {solver!r}; expected one of {', '.join(SOLVERS)}", field="solver"
-        )
-    if solver == "auto":
-        if inst.problem == "smtt":
-            if inst.n <= DP_MAX_JOBS and _dp_available():
-                return "dp"
-            if not _weighted(inst) and _exact_available():
-                return "exact"
-        return "cpsat"
-    if solver == "mip":
-        return "mip-highs" if highs_available() else "mip-cbc"
-    if solver in ("dp", "exact"):
-        if inst.problem != "smtt":
-            raise SchedbenchError(f"solver {solver!r} is for SMTT only, not {inst.problem}", field="solver")
-        if solver == "dp" and not _dp_available():
-            raise SchedbenchError(
-                "solver 'dp' is not available in this installation (schedbench.solvers.smtt_dp)"
-            )
-        if solver == "dp" and inst.n > DP_MAX_JOBS:
-            raise SchedbenchError(f"solver 'dp' handles n <= {DP_MAX_JOBS} jobs, this instance has {inst.n}")
-        if solver == "exact" and not _exact_available():
-            raise SchedbenchError(
-                "solver 'exact' is not available in this installation (schedbench.solvers.smtt_exact)"
-            )
-        if solver == "exact" and _weighted(inst):
-            raise SchedbenchError("solver 'exact' handles unweighted SMTT only; use cpsat, mip or dp")
-    if solver == "mip-highs" and not highs_available():
-        raise SchedbenchError("solver 'mip-highs' needs highspy (pip install highspy)")
-    return solver
+def solve(inst: Instance, solver: str = "auto", options: SolveOptions | None = None) -> SolveResult:
+    """Solve one instance and return its verified result.
 
-
-def _weighted(inst: Any) -> bool:
-    w = inst.weights
-    return bool(len(w) and not (w == w[0]).all())
-
-
-def solve(
-    inst: Any,
-    solver: str = "auto",
-    *,
-    time_limit: float = 10.0,
-    workers: int = 1,
-    seed: int = 0,
-    deterministic_time: float | None = None,
-    mode: str = "optimize",
-    hint: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """Solve one instance (an Instance or its JSON dict) and return a verified solution dict.
-
-    Keys: schema, instance, the schedule (`starts` or `sequence`, absent without one), status (optimal,
-    feasible, infeasible, unknown, error), objective, bound, gap, time_s, solver {name, version, params},
-    seed, and `message` / `infeasible_proven` when relevant. `mode="feasibility"` (RCPSP) stops at the first
-    schedule. `hint` is a solution dict; it seeds the search if it verifies.
+    ``solver`` is ``auto``, ``mip`` or a backend name (see :func:`list_solvers`); a hint in ``options``
+    seeds the search only if it verifies. A backend crash becomes status error with the exception as
+    message; an objective the verifier does not confirm is status error too, never passed on.
     """
-    if isinstance(inst, dict):
-        inst = parse_instance(inst)
-    if mode not in MODES:
-        raise SchedbenchError(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}", field="mode")
-    if not time_limit or time_limit <= 0:
-        raise SchedbenchError(f"time limit must be positive, got {time_limit}", field="time_limit")
-    if workers < 1:
-        raise SchedbenchError(f"workers must be at least 1, got {workers}", field="workers")
+    options = options or SolveOptions()
     name = resolve_solver(inst, solver)
-    hint_arr = _hint_array(inst, hint)
+    if options.hint is not None and not verify(inst, dict(options.hint)).feasible:
+        options = dataclasses.replace(options, hint=None)
     t0 = time.perf_counter()
     try:
-        raw = _run(inst, name, time_limit, workers, seed, deterministic_time, mode, hint_arr)
+        raw = backend_of(name)(inst, options)
     except SchedbenchError:
         raise
     except Exception as exc:  # a backend crash is reported on its line, the batch goes on
         raw = RawResult(
-            status="error",
-            name=name,
-            version="",
-            params={},
-            message=f"{type(exc).__name__}: {exc}",
+            status="error", name=name, version="", params={}, message=f"{type(exc).__name__}: {exc}"
         )
-    return finish(inst, raw, time.perf_counter() - t0, seed)
+    return finish(inst, raw, time.perf_counter() - t0, options.seed)
 
 
-def _hint_array(inst: Any, hint: dict[str, Any] | None) -> np.ndarray | None:
-    """Index-based form of a hint solution, or None if there is none or it does not verify."""
-    if hint is None:
-        return None
-    if not verify(inst, hint).feasible:
-        return None
-    if inst.problem == "smtt":
-        index = inst.index()
-        return np.array([index[j] for j in hint["sequence"]], dtype=np.int64)
-    if inst.problem == "rcpsp":
-        return np.array([int(hint["starts"][t]) for t in inst.task_names], dtype=np.int64)
-    return np.array([int(s) for job in inst.job_names for s in hint["starts"][job]], dtype=np.int64)
-
-
-def _run(
-    inst: Any,
-    name: str,
-    time_limit: float,
-    workers: int,
-    seed: int,
-    deterministic_time: float | None,
-    mode: str,
-    hint: np.ndarray | None,
-) -> RawResult:
-    kwargs = {
-        "time_limit": time_limit,
-        "workers": workers,
-        "seed": seed,
-        "deterministic_time": deterministic_time,
-        "mode": mode,
-        "hint": hint,
-    }
-    if name == "cpsat":
-        from schedbench.solvers.cpsat import backend
-
-        return backend(inst.problem)(inst, **kwargs)
-    if name in ("mip-cbc", "mip-highs"):
-        from schedbench.solvers.mip import backend as mip_backend
-
-        return mip_backend(inst.problem)(inst, engine=name.split("-")[1], **kwargs)
-    if name == "dp":
-        return _run_dp(inst)
-    return _run_exact(inst, time_limit)
-
-
-def _run_dp(inst: Any) -> RawResult:
-    from schedbench.problems.smtt import solution_from_order
-    from schedbench.solvers.smtt_dp import solve_smtt_dp
-
-    order, value = solve_smtt_dp(inst.processing_times, inst.due_dates, inst.weights)
-    return RawResult(
-        status="optimal",
-        name="dp",
-        version="held-karp",
-        params={},
-        solution=solution_from_order(inst, order),
-        objective=int(value),
-        bound=int(value),
-    )
-
-
-def _run_exact(inst: Any, time_limit: float) -> RawResult:
-    from schedbench.problems.smtt import solution_from_order
-    from schedbench.solvers.smtt_exact import solve_smtt_exact
-
-    res = solve_smtt_exact(inst.processing_times, inst.due_dates, time_limit=time_limit)
-    bound = None if res.lower_bound is None else int(res.lower_bound)
-    has_order = res.order is not None
-    return RawResult(
-        status="optimal" if res.optimal else ("feasible" if has_order else "unknown"),
-        name="exact",
-        version="decomposition",
-        params={"time_limit": time_limit},
-        solution=solution_from_order(inst, res.order) if has_order else None,
-        objective=None if res.objective is None else int(res.objective),
-        bound=bound,
-        stats=dict(res.stats or {}),
-    )
-
-
-def finish(inst: Any, raw: RawResult, elapsed: float, seed: int) -> dict[str, Any]:
-    """Verify the backend's schedule and build the solution dict; disagreement becomes status error."""
-    out: dict[str, Any] = dict(raw.solution) if raw.solution else {}
-    out.setdefault("schema", "schedbench/solution/v1")
-    out["instance"] = inst.name
+def finish(inst: Instance, raw: RawResult, elapsed: float, seed: int) -> SolveResult:
+    """Verify the backend's schedule and build the result; any disagreement becomes status error."""
     status, message = raw.status, raw.message
     objective, bound = raw.objective, raw.bound
     if raw.solution is not None:
@@ -235,20 +93,24 @@ def finish(inst: Any, raw: RawResult, elapsed: float, seed: int) -> dict[str, An
         bound = objective
     if bound is not None and objective is not None and bound > objective and status != "error":
         status, message = "error", f"solver bound {bound} exceeds its verified objective {objective}"
-    out["status"] = status
-    out["objective"] = objective
-    out["bound"] = bound
-    out["gap"] = _gap(objective, bound)
-    out["time_s"] = round(elapsed, 4)
-    out["solver"] = {"name": raw.name, "version": raw.version, "params": raw.params}
-    out["seed"] = seed
-    if status == "infeasible":
-        out["infeasible_proven"] = raw.infeasible_proven
-    if message:
-        out["message"] = message
-    if raw.stats:
-        out["stats"] = raw.stats
-    return out
+    if status == "error" and not message:
+        message = "solver reported an error"
+    schedule = {k: v for k, v in (raw.solution or {}).items() if k in SCHEDULE_KEYS}
+    return SolveResult(
+        instance=inst.name,
+        status=SolveStatus(status),
+        solver=SolverInfo(raw.name, raw.version, raw.params),
+        objective=objective,
+        bound=bound,
+        gap=_gap(objective, bound),
+        time_s=round(elapsed, 4),
+        seed=seed,
+        schedule=schedule or None,
+        message=message,
+        infeasible_proven=raw.infeasible_proven,
+        stats=raw.stats,
+        instance_sha256=instance_digest(inst),
+    )
 
 
 def _gap(objective: int | None, bound: int | None) -> float | None:

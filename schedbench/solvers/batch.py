@@ -7,34 +7,47 @@ a killed run loses at most the instances that were still being solved.
 
 from __future__ import annotations
 
+import dataclasses
+import multiprocessing
 import os
+import signal
 import statistics
 import sys
 from collections import Counter
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from multiprocessing import get_context
+from pathlib import Path
+from types import FrameType
 from typing import Any, TextIO
 
-from schedbench.problems import SchedbenchError, parse_instance
+from schedbench.datasets import JsonlAppender, dumps, read_instances
+from schedbench.problems import Instance, SchedbenchError
+from schedbench.records import SolveResult, instance_digest
+from schedbench.solvers import SolveOptions, resolve_solver, solve
+from schedbench.solvers.references import check_result, load_references, reference_of
+
+Callback = Callable[[SolveResult], None]
 
 
 @dataclass
 class BatchSummary:
     """What a batch run did: results written this run, instances skipped as already done, flags."""
 
-    results: list[dict[str, Any]] = field(default_factory=list)
+    results: list[SolveResult] = field(default_factory=list)
     skipped: int = 0
     flagged: list[tuple[str, str]] = field(default_factory=list)
 
     def status_counts(self) -> Counter[str]:
-        return Counter(r["status"] for r in self.results)
+        return Counter(r.status.value for r in self.results)
 
     def table_rows(self) -> list[tuple[str, str]]:
         """(label, value) rows for the end-of-run table."""
         counts = self.status_counts()
-        times = [r["time_s"] for r in self.results]
-        gaps = [r["gap"] for r in self.results if r.get("gap") is not None]
+        times = [r.time_s for r in self.results]
+        gaps = [r.gap for r in self.results if r.gap is not None]
         rows = [
             ("solved this run", str(len(self.results))),
             ("skipped (already in output)", str(self.skipped)),
@@ -48,7 +61,7 @@ class BatchSummary:
             )
         if gaps:
             rows.append(("mean gap (feasible + optimal)", f"{100 * statistics.fmean(gaps):.2f}%"))
-        checks = [r["reference_check"] for r in self.results if "reference_check" in r]
+        checks = [r.reference_check for r in self.results if r.reference_check is not None]
         if checks:
             notes = [n for c in checks for n in c["notes"]]
             rows.append(("with a reference", str(len(checks))))
@@ -58,11 +71,9 @@ class BatchSummary:
         return rows
 
 
-def _solve_one(obj: dict[str, Any], solver: str, options: dict[str, Any]) -> dict[str, Any]:
-    """Worker entry point: parse, solve, return the verified solution dict."""
-    from schedbench.solvers import solve
-
-    return solve(parse_instance(obj), solver, **options)
+def _solve_one(inst: Instance, solver: str, options: SolveOptions) -> SolveResult:
+    """Worker entry point: solve one instance, return its verified result."""
+    return solve(inst, solver, options)
 
 
 def check_parallelism(jobs: int, workers: int) -> None:
@@ -91,81 +102,174 @@ def solve_file(
     progress: bool = True,
     stream: TextIO | None = None,
 ) -> BatchSummary:
-    """Solve all instances in `path`; write lines to `output` (resuming it) or to `stream` (stdout)."""
-    from schedbench.datasets import JsonlAppender, dumps, read_instances
-    from schedbench.solvers import MODES, resolve_solver
-    from schedbench.solvers.references import check_result, load_references, reference_of
+    """Solve all instances in `path`; write lines to `output` (resuming it) or to `stream` (stdout).
 
+    Instances are solved in `jobs` worker processes. Ctrl-C or SIGTERM stops the run: pending work is
+    cancelled, the workers (and any solver process they started) are killed, and results cut short are
+    never written, so a resumed run solves those instances again.
+    """
     check_parallelism(jobs, workers)
-    if mode not in MODES:
-        raise SchedbenchError(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}")
+    options = SolveOptions(
+        time_limit=time_limit, workers=workers, seed=seed, deterministic_time=deterministic_time, mode=mode
+    )
+    if output is not None:
+        _refuse_same_file(output, path, "the instance file")
+        if references is not None:
+            _refuse_same_file(output, references, "the references file")
     instances = read_instances(path)
     for inst in instances:
         resolve_solver(inst, solver)  # a bad solver choice fails before anything runs
     table = load_references(references) if references is not None else None
     appender = JsonlAppender(output) if output is not None else None
-    done = appender.done_keys() if appender is not None else set()
+    done = _done(appender, instances) if appender is not None else set()
     todo = [inst for inst in instances if inst.name not in done]
     summary = BatchSummary(skipped=len(instances) - len(todo))
     by_name = {inst.name: inst for inst in todo}
-    options = {
-        "time_limit": time_limit,
-        "workers": workers,
-        "seed": seed,
-        "deterministic_time": deterministic_time,
-        "mode": mode,
-    }
     out = stream or sys.stdout
 
-    def record(result: dict[str, Any]) -> None:
-        inst = by_name[result["instance"]]
+    def record(result: SolveResult) -> None:
+        inst = by_name[result.instance]
         ref = reference_of(inst, table)
         if ref is not None:
-            check = check_result(result, ref)
-            result["reference_check"] = check
+            check = check_result(result.to_dict(), ref)
+            result = dataclasses.replace(result, reference_check=check)
             summary.flagged += [(inst.name, flag) for flag in check["flags"]]
         if appender is not None:
-            appender.write(result)
+            appender.write(result.to_dict())
         else:
-            out.write(dumps(result) + "\n")
+            out.write(dumps(result.to_dict()) + "\n")
             out.flush()
         summary.results.append(result)
 
     try:
-        with _progress(progress, len(todo), summary.skipped) as advance:
-            if jobs == 1:
-                for inst in todo:
-                    result = _solve_one(inst.to_dict(), solver, options)
-                    record(result)
-                    advance(result)
-            else:
-                _run_pool(todo, solver, options, jobs, record, advance)
+        with _progress(progress, len(todo), summary.skipped) as advance, _sigterm_interrupts():
+            _run_pool(todo, solver, options, jobs, record, advance)
     finally:
         if appender is not None:
             appender.close()
     return summary
 
 
+def _refuse_same_file(output: str | os.PathLike[str], other: str | os.PathLike[str], what: str) -> None:
+    if Path(output).exists() and Path(other).exists() and os.path.samefile(output, other):
+        raise SchedbenchError(f"the output is {what}; choose another output file", source=str(output))
+
+
+def _done(appender: JsonlAppender, instances: list[Instance]) -> set[str]:
+    """Names already solved in the output. A record of an instance whose content has changed since is
+    refused: resuming would mix results of two instance sets. Records without a hash (schedbench 0.1)
+    are trusted by name, as 0.1 did."""
+    digests = {inst.name: instance_digest(inst) for inst in instances}
+    done = set()
+    for line, obj in enumerate(appender.existing, start=1):
+        try:
+            result = SolveResult.from_dict(obj)
+        except SchedbenchError as err:
+            raise err.located(source=str(appender.path), line=line) from None
+        stored = result.instance_sha256
+        if stored is not None and result.instance in digests and stored != digests[result.instance]:
+            raise SchedbenchError(
+                f"instance {result.instance!r} was solved from different content (instance_sha256 differs); "
+                "write to a new output file",
+                source=str(appender.path),
+                line=line,
+            )
+        done.add(result.instance)
+    return done
+
+
+@contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """SIGTERM raises KeyboardInterrupt, as Ctrl-C does (main thread only; elsewhere nothing changes)."""
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _worker_init() -> None:
+    """Pool worker setup: Ctrl-C is left to the parent (which ends the workers), and on Linux a worker
+    dies with its parent instead of waiting for work that never comes."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        parent = os.getppid()
+        pr_set_pdeathsig = 1
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+        except (OSError, AttributeError):
+            return
+        if os.getppid() != parent:  # the parent died before the call above
+            os._exit(1)
+
+
 def _run_pool(
-    todo: list[Any], solver: str, options: dict[str, Any], jobs: int, record: Any, advance: Any
+    todo: list[Instance], solver: str, options: SolveOptions, jobs: int, record: Callback, advance: Callback
 ) -> None:
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"))
-    pending: set[Future[dict[str, Any]]] = set()
+    if not todo:
+        return
+    before = set(multiprocessing.active_children())
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"), initializer=_worker_init)
+    pending: set[Future[SolveResult]] = set()
     queue = list(reversed(todo))
     try:
         # keep only a few tasks in flight so an interrupted run has little unfinished work
         while queue or pending:
             while queue and len(pending) < 2 * jobs:
-                pending.add(pool.submit(_solve_one, queue.pop().to_dict(), solver, options))
+                pending.add(pool.submit(_solve_one, queue.pop(), solver, options))
             finished, pending = wait(pending, return_when=FIRST_COMPLETED)
             for fut in finished:
                 result = fut.result()
                 record(result)
                 advance(result)
     except BaseException:
+        workers = [p for p in multiprocessing.active_children() if p not in before]
         pool.shutdown(wait=False, cancel_futures=True)
+        _kill(workers)
         raise
     pool.shutdown(wait=True)
+
+
+def _kill(workers: list[multiprocessing.process.BaseProcess]) -> None:
+    """SIGKILL each worker and the processes it started (CBC runs as one), then reap the workers."""
+    for proc in workers:
+        if proc.pid is None:
+            continue
+        descendants = _descendants(proc.pid)
+        for pid in [proc.pid, *descendants]:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+    for proc in workers:
+        proc.join(timeout=5)
+
+
+def _descendants(pid: int) -> list[int]:
+    """Children, grandchildren, ... of ``pid`` from /proc (empty where /proc does not list them)."""
+    out: list[int] = []
+    stack = [pid]
+    while stack:
+        parent = stack.pop()
+        for task in Path(f"/proc/{parent}/task").glob("*/children"):
+            try:
+                children = [int(c) for c in task.read_text().split()]
+            except OSError:
+                continue
+            out += children
+            stack += children
+    return out
 
 
 class _progress:
@@ -177,7 +281,7 @@ class _progress:
         self.skipped = skipped
         self.bar: Any = None
 
-    def __enter__(self) -> Any:
+    def __enter__(self) -> Callback:
         if not self.enabled:
             return lambda result: None
         from rich.console import Console
@@ -195,18 +299,16 @@ class _progress:
         task = self.bar.add_task("", total=self.total)
         counts: Counter[str] = Counter()
 
-        def advance(result: dict[str, Any]) -> None:
-            counts[result["status"]] += 1
+        def advance(result: SolveResult) -> None:
+            counts[result.status.value] += 1
             text = " ".join(f"{k}={v}" for k, v in sorted(counts.items()))
-            self.bar.update(
-                task, advance=1, description=f"{result['instance']}: {result['status']}  [{text}]"
-            )
-            for flag in (result.get("reference_check") or {}).get("flags", []):
+            self.bar.update(task, advance=1, description=f"{result.instance}: {result.status}  [{text}]")
+            for flag in (result.reference_check or {}).get("flags", []):
                 self.bar.console.print(
-                    f"[bold red]REFERENCE CONTRADICTION[/] {result['instance']}: {flag}", soft_wrap=True
+                    f"[bold red]REFERENCE CONTRADICTION[/] {result.instance}: {flag}", soft_wrap=True
                 )
-            if result["status"] == "error":
-                self.bar.console.print(f"[bold red]ERROR[/] {result['instance']}: {result.get('message')}")
+            if result.status == "error":
+                self.bar.console.print(f"[bold red]ERROR[/] {result.instance}: {result.message}")
 
         return advance
 

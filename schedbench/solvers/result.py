@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-STATUSES = ("optimal", "feasible", "infeasible", "unknown", "error")
+from schedbench.records import SolveStatus
+
+STATUSES = tuple(s.value for s in SolveStatus)
 
 
 @dataclass

@@ -1,9 +1,9 @@
 """Importers for public benchmark files: PSPLIB, OR-Library job shop, Taillard, OR-Library weighted
 tardiness and the EDDC/MDDC paper's SMTT sets, each turned into schedbench instance dicts.
 
-`import_files(format, paths, references=None)` is the entry point; `IMPORTERS` maps a format name to
-its one-file reader. Every instance's `meta` holds `source` (format, file as given, provenance, and
-`index`/`line` for files holding several instances), `family` (`j30`, `ta`, `wt40`, `n20_uniform`, ...),
+`import_files(format, paths, references=None)` is the entry point; `list_importers()` gives the
+formats (`IMPORTER_REGISTRY`; `IMPORTERS` maps a name to its one-file reader). Every instance's `meta`
+holds `source` (format, file as given, provenance, and `index`/`line` for files holding several instances), `family` (`j30`, `ta`, `wt40`, `n20_uniform`, ...),
 `size`, and `reference` when one is known (see `references`).
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -19,27 +20,65 @@ from schedbench.datasets.importers import orlib_jssp, orlib_wt, psplib_sm, smtt_
 from schedbench.datasets.importers.base import ImportResult
 from schedbench.datasets.importers.references import attach_references
 from schedbench.problems.errors import SchedbenchError
+from schedbench.registry import Registry, canonical
 
-__all__ = ["IMPORTERS", "ImportResult", "attach_references", "expand_paths", "import_files"]
+__all__ = [
+    "IMPORTERS",
+    "IMPORTER_REGISTRY",
+    "ImportResult",
+    "ImporterEntry",
+    "attach_references",
+    "expand_paths",
+    "import_files",
+    "list_importers",
+]
 
 Reader = Callable[[str], ImportResult]
 
-IMPORTERS: dict[str, Reader] = {
-    "psplib": psplib_sm.read,
-    "orlib-jssp": orlib_jssp.read,
-    "taillard": taillard.read,
-    "orlib-wt": orlib_wt.read,
-    "smtt-paper": smtt_paper.read,
-}
 
-# File name endings looked for when a folder is given instead of files.
-SUFFIXES: dict[str, tuple[str, ...]] = {
-    "psplib": psplib_sm.SUFFIXES,
-    "orlib-jssp": orlib_jssp.SUFFIXES,
-    "taillard": taillard.SUFFIXES,
-    "orlib-wt": orlib_wt.SUFFIXES,
-    "smtt-paper": smtt_paper.SUFFIXES,
-}
+@dataclass(frozen=True)
+class ImporterEntry:
+    """One import format: its name, the problem its files hold, a one-line description, the one-file
+    reader and the file name endings looked for when a folder is given."""
+
+    name: str
+    problems: tuple[str, ...]
+    description: str
+    read: Reader
+    suffixes: tuple[str, ...]
+
+
+IMPORTER_REGISTRY: Registry[ImporterEntry] = Registry("import format")
+for _entry in (
+    ImporterEntry("psplib", ("rcpsp",), "PSPLIB single-mode RCPSP (.sm)", psplib_sm.read, psplib_sm.SUFFIXES),
+    ImporterEntry(
+        "orlib-jssp",
+        ("jssp",),
+        "OR-Library job shop (jobshop1.txt layout)",
+        orlib_jssp.read,
+        orlib_jssp.SUFFIXES,
+    ),
+    ImporterEntry(
+        "taillard", ("jssp",), "Taillard job shop (times, then machines)", taillard.read, taillard.SUFFIXES
+    ),
+    ImporterEntry(
+        "orlib-wt", ("smtt",), "OR-Library weighted tardiness (wt40/50/100)", orlib_wt.read, orlib_wt.SUFFIXES
+    ),
+    ImporterEntry(
+        "smtt-paper", ("smtt",), "EDDC/MDDC paper's SMTT sets (JSONL)", smtt_paper.read, smtt_paper.SUFFIXES
+    ),
+):
+    IMPORTER_REGISTRY.register(_entry)
+
+
+def list_importers(problem: str | None = None) -> list[ImporterEntry]:
+    """The import formats, optionally only those producing ``problem`` instances."""
+    return IMPORTER_REGISTRY.entries(problem)
+
+
+# The older views of the registry: format name -> reader, and -> file endings.
+IMPORTERS: dict[str, Reader] = {e.name: e.read for e in IMPORTER_REGISTRY.entries()}
+SUFFIXES: dict[str, tuple[str, ...]] = {e.name: e.suffixes for e in IMPORTER_REGISTRY.entries()}
 
 StrPath = str | PathLike[str]
 
@@ -58,15 +97,16 @@ def expand_paths(fmt: str, paths: Iterable[StrPath]) -> list[str]:
         if not path.is_dir():
             out.append(str(raw))
             continue
+        suffixes = IMPORTER_REGISTRY.get(fmt).suffixes
         files = [
             p
             for p in path.iterdir()
-            if p.is_file() and p.name.endswith(SUFFIXES[fmt]) and not p.name.startswith(("wtopt", "wtbest"))
+            if p.is_file() and p.name.endswith(suffixes) and not p.name.startswith(("wtopt", "wtbest"))
         ]
-        if fmt == "orlib-wt":
+        if canonical(fmt) == "orlib-wt":
             files = [p for p in files if re.fullmatch(r"[A-Za-z]*\d+", p.stem)]
         if not files:
-            raise SchedbenchError(f"no {'/'.join(SUFFIXES[fmt])} files for format {fmt}", source=str(raw))
+            raise SchedbenchError(f"no {'/'.join(suffixes)} files for format {fmt}", source=str(raw))
         out.extend(str(p) for p in sorted(files, key=_natural_key))
     return out
 
@@ -83,12 +123,11 @@ def import_files(
     check every instance with `parse_instance`. Raises `SchedbenchError` (naming file, line and
     field) on any malformed input and on instance names repeated across files. `on_file(path)` is
     called after each file, for progress display."""
-    if format not in IMPORTERS:
-        raise SchedbenchError(f"unknown import format {format!r}; choose one of {', '.join(IMPORTERS)}")
-    files = expand_paths(format, paths)
+    entry = IMPORTER_REGISTRY.get(format)
+    files = expand_paths(entry.name, paths)
     if not files:
         raise SchedbenchError("no input files given")
-    reader = IMPORTERS[format]
+    reader = entry.read
     result = ImportResult()
     seen: dict[str, str] = {}
     for path in files:

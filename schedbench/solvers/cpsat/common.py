@@ -6,6 +6,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from schedbench.solvers.options import SolveOptions
 from schedbench.solvers.result import RawResult
 
 
@@ -17,12 +18,9 @@ def cpsat_version() -> str:
 
 def run_model(
     model: Any,
-    *,
-    time_limit: float,
-    workers: int,
-    seed: int,
-    deterministic_time: float | None,
+    options: SolveOptions,
     extract: Callable[[Any], tuple[dict[str, Any], int]],
+    *,
     has_objective: bool = True,
     extra_params: dict[str, Any] | None = None,
 ) -> RawResult:
@@ -31,11 +29,13 @@ def run_model(
 
     solver = cp_model.CpSolver()
     params = solver.parameters
-    params.max_time_in_seconds = float(time_limit)
-    params.num_workers = int(workers)
-    params.random_seed = int(seed)
-    if deterministic_time is not None:
-        params.max_deterministic_time = float(deterministic_time)
+    params.max_time_in_seconds = float(options.time_limit)
+    params.num_workers = int(options.workers)
+    params.random_seed = int(options.seed)
+    # Ctrl-C must stop the run, not only cut this search short into a result that looks like a normal one
+    params.catch_sigint_signal = False
+    if options.deterministic_time is not None:
+        params.max_deterministic_time = float(options.deterministic_time)
     for key, value in (extra_params or {}).items():
         if isinstance(value, list):
             getattr(params, key).extend(value)
@@ -43,10 +43,10 @@ def run_model(
             setattr(params, key, value)
     status = solver.Solve(model)
     record = {
-        "time_limit": time_limit,
-        "workers": workers,
-        "seed": seed,
-        "deterministic_time": deterministic_time,
+        "time_limit": options.time_limit,
+        "workers": options.workers,
+        "seed": options.seed,
+        "deterministic_time": options.deterministic_time,
         **(extra_params or {}),
     }
     stats = {

@@ -15,6 +15,7 @@ from schedbench.solvers.cpsat.hints import (
     rcpsp_latest_finishes,
     rcpsp_safe_horizon,
 )
+from schedbench.solvers.options import SolveOptions, hint_array
 from schedbench.solvers.result import RawResult
 
 # Extra CP-SAT parameters for RCPSP. Precedence-aware cumulative options and edge finding were tried on the
@@ -80,24 +81,21 @@ def allowed_starts(inst: RcpspInstance, task: int, lo: int, hi: int) -> list[lis
     return [iv for iv in out if iv[0] <= iv[1]]
 
 
-def solve(
-    inst: RcpspInstance,
-    *,
-    time_limit: float,
-    workers: int,
-    seed: int,
-    deterministic_time: float | None,
-    mode: str,
-    hint: np.ndarray | None,
-) -> RawResult:
+def solve(inst: RcpspInstance, options: SolveOptions) -> RawResult:
     """Minimise makespan (mode "optimize") or just find a schedule (mode "feasibility")."""
     from ortools.sat.python import cp_model
 
+    mode = options.mode
     n = inst.num_tasks
     dur = inst.durations.astype(np.int64)
     safe = rcpsp_safe_horizon(inst)
-    incumbent = best_known_schedule(inst, hint, safe)
-    params = {"mode": mode, "time_limit": time_limit, "workers": workers, "seed": seed}
+    incumbent = best_known_schedule(inst, hint_array(inst, options.hint), safe)
+    params = {
+        "mode": mode,
+        "time_limit": options.time_limit,
+        "workers": options.workers,
+        "seed": options.seed,
+    }
     if mode == "feasibility" and incumbent is not None:
         return RawResult(
             status="feasible",
@@ -186,13 +184,10 @@ def solve(
 
     raw = run_model(
         model,
-        time_limit=time_limit,
-        workers=workers,
-        seed=seed,
-        deterministic_time=deterministic_time,
-        extract=extract,
+        options,
+        extract,
         has_objective=mode == "optimize",
-        extra_params={**CPSAT_RCPSP_PARAMS, **(portfolio(workers) if mode == "optimize" else {})},
+        extra_params={**CPSAT_RCPSP_PARAMS, **(portfolio(options.workers) if mode == "optimize" else {})},
     )
     raw.params["mode"] = mode
     raw.stats["horizon"] = horizon

@@ -14,23 +14,15 @@ import numpy as np
 from schedbench.problems.smtt import SmttInstance, solution_from_order
 from schedbench.solvers.cpsat.common import run_model
 from schedbench.solvers.cpsat.hints import emmons_precedences, respect_precedences, smtt_cost, smtt_heuristic
+from schedbench.solvers.options import SolveOptions, hint_array
 from schedbench.solvers.result import RawResult
 
 
-def solve(
-    inst: SmttInstance,
-    *,
-    time_limit: float,
-    workers: int,
-    seed: int,
-    deterministic_time: float | None,
-    mode: str,
-    hint: np.ndarray | None,
-    use_emmons: bool = True,
-) -> RawResult:
-    """Minimise total (weighted) tardiness; `hint` is an order of job indices."""
+def solve(inst: SmttInstance, options: SolveOptions, *, use_emmons: bool = True) -> RawResult:
+    """Minimise total (weighted) tardiness, starting from the better of the hint and MDD/EDD."""
     from ortools.sat.python import cp_model
 
+    hint = hint_array(inst, options.hint)
     n = inst.n
     p = inst.processing_times.astype(np.int64)
     d = inst.due_dates.astype(np.int64)
@@ -76,14 +68,7 @@ def solve(
         seq = np.argsort(completion, kind="stable")
         return solution_from_order(inst, seq), int(solver.ObjectiveValue())
 
-    raw = run_model(
-        model,
-        time_limit=time_limit,
-        workers=workers,
-        seed=seed,
-        deterministic_time=deterministic_time,
-        extract=extract,
-    )
+    raw = run_model(model, options, extract)
     raw.params["emmons"] = bool(use_emmons and unweighted)
     raw.stats["emmons_arcs"] = int(before.sum())
     raw.stats["heuristic_objective"] = upper

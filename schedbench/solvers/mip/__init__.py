@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from importlib import import_module
-from typing import Any
+
+from schedbench.problems import Instance
+from schedbench.solvers.mip import jssp, rcpsp, smtt
+from schedbench.solvers.options import SolveOptions
+from schedbench.solvers.result import RawResult
+
+MODELS: dict[str, Callable[..., RawResult]] = {"rcpsp": rcpsp.solve, "smtt": smtt.solve, "jssp": jssp.solve}
 
 
-def backend(problem: str) -> Callable[..., Any]:
-    """The `solve` function of the MIP model for a problem."""
-    return import_module(f"schedbench.solvers.mip.{problem}").solve
+def run(inst: Instance, options: SolveOptions, *, engine: str) -> RawResult:
+    """Solve ``inst`` with the MIP model of its problem on ``engine`` (``cbc`` or ``highs``)."""
+    return MODELS[inst.problem](inst, options, engine=engine)

@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from schedbench.solvers.options import SolveOptions
+
 ENGINES = ("cbc", "highs")
 
 
@@ -74,10 +76,11 @@ def _ceil(value: float | None) -> int | None:
     return int(math.ceil(value - 1e-6))
 
 
-def solve_problem(prob: Any, *, engine: str, time_limit: float, workers: int, seed: int) -> MipOutcome:
+def solve_problem(prob: Any, options: SolveOptions, *, engine: str) -> MipOutcome:
     """Solve a PuLP problem to proven optimality (zero relative gap) or the time limit."""
     import pulp
 
+    time_limit, workers, seed = options.time_limit, options.workers, options.seed
     params = {"engine": engine, "time_limit": time_limit, "workers": workers, "seed": seed}
     if engine == "highs":
         import highspy

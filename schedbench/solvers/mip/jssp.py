@@ -9,20 +9,11 @@ import numpy as np
 from schedbench.problems.jssp import JsspInstance, solution_from_starts
 from schedbench.solvers.cpsat.hints import jssp_incumbent
 from schedbench.solvers.mip.common import new_var, solve_problem
+from schedbench.solvers.options import SolveOptions, hint_array
 from schedbench.solvers.result import RawResult
 
 
-def solve(
-    inst: JsspInstance,
-    *,
-    engine: str,
-    time_limit: float,
-    workers: int,
-    seed: int,
-    deterministic_time: float | None,
-    mode: str,
-    hint: np.ndarray | None,
-) -> RawResult:
+def solve(inst: JsspInstance, options: SolveOptions, *, engine: str) -> RawResult:
     """Minimise makespan; big-M is the makespan of a Giffler-Thompson schedule (or the hint)."""
     import pulp
 
@@ -30,7 +21,7 @@ def solve(
     mach = inst.op_machine
     offsets = inst.job_offsets
     n_ops = int(offsets[-1])
-    incumbent, horizon = jssp_incumbent(inst, hint)
+    incumbent, horizon = jssp_incumbent(inst, hint_array(inst, options.hint))
 
     prob = pulp.LpProblem("jssp", pulp.LpMinimize)
     s = [new_var(prob, f"s{o}", 0, horizon - int(dur[o]), cat="Integer") for o in range(n_ops)]
@@ -53,7 +44,7 @@ def solve(
         s[o].setInitialValue(int(incumbent[o]))
     cmax.setInitialValue(horizon)
 
-    out = solve_problem(prob, engine=engine, time_limit=time_limit, workers=workers, seed=seed)
+    out = solve_problem(prob, options, engine=engine)
     raw = RawResult(status=out.status, name=out.name, version=out.version, params=out.params, bound=out.bound)
     raw.infeasible_proven = out.status == "infeasible"
     if out.status in ("optimal", "feasible"):

@@ -15,27 +15,19 @@ from schedbench.problems.rcpsp import RcpspInstance, solution_from_starts
 from schedbench.solvers.cpsat.hints import rcpsp_earliest_starts, rcpsp_latest_finishes, rcpsp_safe_horizon
 from schedbench.solvers.cpsat.rcpsp import allowed_starts, best_known_schedule
 from schedbench.solvers.mip.common import new_var, solve_problem
+from schedbench.solvers.options import SolveOptions, hint_array
 from schedbench.solvers.result import RawResult
 
 
-def solve(
-    inst: RcpspInstance,
-    *,
-    engine: str,
-    time_limit: float,
-    workers: int,
-    seed: int,
-    deterministic_time: float | None,
-    mode: str,
-    hint: np.ndarray | None,
-) -> RawResult:
+def solve(inst: RcpspInstance, options: SolveOptions, *, engine: str) -> RawResult:
     """Minimise makespan (mode "optimize") or find any schedule (mode "feasibility")."""
     import pulp
 
+    mode = options.mode
     n = inst.num_tasks
     dur = inst.durations.astype(np.int64)
     safe = rcpsp_safe_horizon(inst)
-    incumbent = best_known_schedule(inst, hint, safe)
+    incumbent = best_known_schedule(inst, hint_array(inst, options.hint), safe)
     horizon = safe
     if mode == "optimize" and incumbent is not None:
         horizon = int((incumbent + dur).max(initial=0))
@@ -105,7 +97,7 @@ def solve(
                 v.setInitialValue(1 if t == incumbent[i] else 0)
         cmax.setInitialValue(int((incumbent + dur).max(initial=0)))
 
-    out = solve_problem(prob, engine=engine, time_limit=time_limit, workers=workers, seed=seed)
+    out = solve_problem(prob, options, engine=engine)
     raw = RawResult(status=out.status, name=out.name, version=out.version, params=out.params, bound=out.bound)
     raw.params["mode"] = mode
     raw.infeasible_proven = out.status == "infeasible"

@@ -16,6 +16,7 @@ import numpy as np
 from schedbench.problems.smtt import SmttInstance, solution_from_order
 from schedbench.solvers.cpsat.hints import emmons_precedences, respect_precedences, smtt_cost, smtt_heuristic
 from schedbench.solvers.mip.common import new_var, solve_problem
+from schedbench.solvers.options import SolveOptions, hint_array
 from schedbench.solvers.result import RawResult
 
 
@@ -54,18 +55,7 @@ def add_emmons(prob: Any, before: np.ndarray, q: np.ndarray, u: list[list[Any]],
                 u[j][k].upBound = 0
 
 
-def solve(
-    inst: SmttInstance,
-    *,
-    engine: str,
-    time_limit: float,
-    workers: int,
-    seed: int,
-    deterministic_time: float | None,
-    mode: str,
-    hint: np.ndarray | None,
-    use_emmons: bool = True,
-) -> RawResult:
+def solve(inst: SmttInstance, options: SolveOptions, *, engine: str, use_emmons: bool = True) -> RawResult:
     """Minimise total (weighted) tardiness; the hint (or MDD/EDD heuristic) is the warm start. For
     unweighted instances Emmons' precedences order positions and completion times."""
     import pulp
@@ -100,6 +90,7 @@ def solve(
         prob += t[r] >= c[r] - int(d[spt[r]])
 
     order = smtt_heuristic(p, d, w)
+    hint = hint_array(inst, options.hint)
     if hint is not None and smtt_cost(p, d, w, hint) < smtt_cost(p, d, w, order):
         order = np.asarray(hint, dtype=np.int64)
     if use_emmons and n > 1 and bool((w == w[0]).all()):
@@ -118,7 +109,7 @@ def solve(
         c[r].setInitialValue(int(completion[k]))
         t[r].setInitialValue(max(0, int(completion[k] - d[job])))
 
-    out = solve_problem(prob, engine=engine, time_limit=time_limit, workers=workers, seed=seed)
+    out = solve_problem(prob, options, engine=engine)
     raw = RawResult(status=out.status, name=out.name, version=out.version, params=out.params, bound=out.bound)
     raw.infeasible_proven = out.status == "infeasible"
     if out.status in ("optimal", "feasible"):
