@@ -6,6 +6,8 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from schedbench.solvers.options import SolveOptions
 from schedbench.solvers.result import RawResult
 
@@ -14,6 +16,18 @@ def cpsat_version() -> str:
     import ortools
 
     return f"ortools {ortools.__version__}"
+
+
+def makespan_extract(
+    starts: list[Any], durations: np.ndarray, to_solution: Callable[[np.ndarray], dict[str, Any]]
+) -> Callable[[Any], tuple[dict[str, Any], int]]:
+    """An ``extract`` for ``run_model``: the start variables' values as a solution dict, and their makespan."""
+
+    def extract(solver: Any) -> tuple[dict[str, Any], int]:
+        values = np.array([solver.Value(s) for s in starts], dtype=np.int64)
+        return to_solution(values), int((values + durations).max(initial=0))
+
+    return extract
 
 
 def run_model(

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+import functools
 
 import numpy as np
 
 from schedbench.problems.jssp import JsspInstance, lower_bound, solution_from_starts
-from schedbench.solvers.cpsat.common import run_model
+from schedbench.solvers.cpsat.common import makespan_extract, run_model
 from schedbench.solvers.cpsat.hints import jssp_incumbent
 from schedbench.solvers.options import SolveOptions, hint_array
 from schedbench.solvers.result import RawResult
@@ -57,10 +57,7 @@ def solve(inst: JsspInstance, options: SolveOptions) -> RawResult:
         model.AddHint(starts[o], int(incumbent[o]))
     model.AddHint(makespan, horizon)
 
-    def extract(solver: Any) -> tuple[dict[str, Any], int]:
-        values = np.array([solver.Value(s) for s in starts], dtype=np.int64)
-        return solution_from_starts(inst, values), int((values + dur).max(initial=0))
-
+    extract = makespan_extract(starts, dur, functools.partial(solution_from_starts, inst))
     raw = run_model(
         model,
         options,

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
 
 from schedbench.problems import verify
 from schedbench.problems.rcpsp import RcpspInstance, solution_from_starts
-from schedbench.solvers.cpsat.common import cpsat_version, run_model
+from schedbench.solvers.cpsat.common import cpsat_version, makespan_extract, run_model
 from schedbench.solvers.cpsat.hints import (
     rcpsp_earliest_starts,
     rcpsp_heuristic,
@@ -178,10 +179,7 @@ def solve(inst: RcpspInstance, options: SolveOptions) -> RawResult:
             model.AddHint(starts[i], int(incumbent[i]))
         model.AddHint(makespan, int((incumbent + dur).max(initial=0)))
 
-    def extract(solver: Any) -> tuple[dict[str, Any], int]:
-        values = np.array([solver.Value(s) for s in starts], dtype=np.int64)
-        return solution_from_starts(inst, values), int((values + dur).max(initial=0))
-
+    extract = makespan_extract(starts, dur, functools.partial(solution_from_starts, inst))
     raw = run_model(
         model,
         options,

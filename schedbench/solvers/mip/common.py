@@ -10,11 +10,12 @@ import sys
 import tempfile
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from schedbench.solvers.options import SolveOptions
+from schedbench.solvers.result import RawResult
 
 ENGINES = ("cbc", "highs")
 
@@ -30,6 +31,25 @@ class MipOutcome:
     name: str
     version: str
     params: dict[str, Any]
+
+
+def to_raw(
+    out: MipOutcome,
+    read: Callable[[], tuple[dict[str, Any], int]],
+    what: str,
+    *,
+    check_objective: bool = True,
+) -> RawResult:
+    """The backend answer for a MIP outcome. ``read()`` gives the incumbent's solution dict and its own
+    objective, which at a proven optimum must equal the model's (``what`` names it in the message)."""
+    raw = RawResult(status=out.status, name=out.name, version=out.version, params=out.params, bound=out.bound)
+    raw.infeasible_proven = out.status == "infeasible"
+    if out.status in ("optimal", "feasible"):
+        raw.solution, raw.objective = read()
+        if check_objective and out.status == "optimal" and round(out.model_objective or 0) != raw.objective:
+            raw.status = "error"
+            raw.message = f"MIP optimum {out.model_objective} differs from its {what} {raw.objective}"
+    return raw
 
 
 def new_var(

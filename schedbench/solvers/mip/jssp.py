@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from itertools import combinations
+from typing import Any
 
 import numpy as np
 
 from schedbench.problems.jssp import JsspInstance, solution_from_starts
 from schedbench.solvers.cpsat.hints import jssp_incumbent
-from schedbench.solvers.mip.common import new_var, solve_problem
+from schedbench.solvers.mip.common import new_var, solve_problem, to_raw
 from schedbench.solvers.options import SolveOptions, hint_array
 from schedbench.solvers.result import RawResult
 
@@ -45,14 +46,9 @@ def solve(inst: JsspInstance, options: SolveOptions, *, engine: str) -> RawResul
     cmax.setInitialValue(horizon)
 
     out = solve_problem(prob, options, engine=engine)
-    raw = RawResult(status=out.status, name=out.name, version=out.version, params=out.params, bound=out.bound)
-    raw.infeasible_proven = out.status == "infeasible"
-    if out.status in ("optimal", "feasible"):
+
+    def read() -> tuple[dict[str, Any], int]:
         starts = np.array([round(v.varValue or 0) for v in s], dtype=np.int64)
-        claimed = int((starts + dur).max(initial=0))
-        raw.solution = solution_from_starts(inst, starts)
-        raw.objective = claimed
-        if out.status == "optimal" and round(out.model_objective or 0) != claimed:
-            raw.status = "error"
-            raw.message = f"MIP optimum {out.model_objective} differs from its schedule's makespan {claimed}"
-    return raw
+        return solution_from_starts(inst, starts), int((starts + dur).max(initial=0))
+
+    return to_raw(out, read, "schedule's makespan")

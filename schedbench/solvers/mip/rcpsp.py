@@ -14,7 +14,7 @@ import numpy as np
 from schedbench.problems.rcpsp import RcpspInstance, solution_from_starts
 from schedbench.solvers.cpsat.hints import rcpsp_earliest_starts, rcpsp_latest_finishes, rcpsp_safe_horizon
 from schedbench.solvers.cpsat.rcpsp import allowed_starts, best_known_schedule
-from schedbench.solvers.mip.common import new_var, solve_problem
+from schedbench.solvers.mip.common import new_var, solve_problem, to_raw
 from schedbench.solvers.options import SolveOptions, hint_array
 from schedbench.solvers.result import RawResult
 
@@ -98,17 +98,13 @@ def solve(inst: RcpspInstance, options: SolveOptions, *, engine: str) -> RawResu
         cmax.setInitialValue(int((incumbent + dur).max(initial=0)))
 
     out = solve_problem(prob, options, engine=engine)
-    raw = RawResult(status=out.status, name=out.name, version=out.version, params=out.params, bound=out.bound)
-    raw.params["mode"] = mode
-    raw.infeasible_proven = out.status == "infeasible"
-    if out.status in ("optimal", "feasible"):
+
+    def read() -> tuple[dict[str, Any], int]:
         starts = np.array([max(x[i], key=lambda t: x[i][t].varValue or 0) for i in range(n)], dtype=np.int64)
-        claimed = int((starts + dur).max(initial=0))
-        raw.solution = solution_from_starts(inst, starts)
-        raw.objective = claimed
-        if mode == "feasibility":
-            raw.status, raw.bound = "feasible", None
-        elif out.status == "optimal" and round(out.model_objective or 0) != claimed:
-            raw.status = "error"
-            raw.message = f"MIP optimum {out.model_objective} differs from its schedule's makespan {claimed}"
+        return solution_from_starts(inst, starts), int((starts + dur).max(initial=0))
+
+    raw = to_raw(out, read, "schedule's makespan", check_objective=mode == "optimize")
+    raw.params["mode"] = mode
+    if mode == "feasibility" and raw.solution is not None:
+        raw.status, raw.bound = "feasible", None
     return raw

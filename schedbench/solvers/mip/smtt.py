@@ -15,7 +15,7 @@ import numpy as np
 
 from schedbench.problems.smtt import SmttInstance, solution_from_order
 from schedbench.solvers.cpsat.hints import emmons_precedences, respect_precedences, smtt_cost, smtt_heuristic
-from schedbench.solvers.mip.common import new_var, solve_problem
+from schedbench.solvers.mip.common import new_var, solve_problem, to_raw
 from schedbench.solvers.options import SolveOptions, hint_array
 from schedbench.solvers.result import RawResult
 
@@ -110,16 +110,11 @@ def solve(inst: SmttInstance, options: SolveOptions, *, engine: str, use_emmons:
         t[r].setInitialValue(max(0, int(completion[k] - d[job])))
 
     out = solve_problem(prob, options, engine=engine)
-    raw = RawResult(status=out.status, name=out.name, version=out.version, params=out.params, bound=out.bound)
-    raw.infeasible_proven = out.status == "infeasible"
-    if out.status in ("optimal", "feasible"):
+
+    def read() -> tuple[dict[str, Any], int]:
         seq = np.empty(n, dtype=np.int64)
         for k in range(n):
             seq[k] = spt[int(np.argmax([u[r][k].varValue or 0 for r in range(n)]))]
-        claimed = smtt_cost(p, d, w, seq)
-        raw.solution = solution_from_order(inst, seq)
-        raw.objective = claimed
-        if out.status == "optimal" and round(out.model_objective or 0) != claimed:
-            raw.status = "error"
-            raw.message = f"MIP optimum {out.model_objective} differs from its sequence's tardiness {claimed}"
-    return raw
+        return solution_from_order(inst, seq), smtt_cost(p, d, w, seq)
+
+    return to_raw(out, read, "sequence's tardiness")
