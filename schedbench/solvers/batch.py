@@ -120,8 +120,8 @@ def solve_file(
     for inst in instances:
         resolve_solver(inst, solver)  # a bad solver choice fails before anything runs
     table = load_references(references) if references is not None else None
-    appender = JsonlAppender(output) if output is not None else None
-    done = _done(appender, instances) if appender is not None else set()
+    appender = _open_output(output, instances) if output is not None else None
+    done = appender.done_keys() if appender is not None else set()
     todo = [inst for inst in instances if inst.name not in done]
     summary = BatchSummary(skipped=len(instances) - len(todo))
     by_name = {inst.name: inst for inst in todo}
@@ -155,27 +155,23 @@ def _refuse_same_file(output: str | os.PathLike[str], other: str | os.PathLike[s
         raise SchedbenchError(f"the output is {what}; choose another output file", source=str(output))
 
 
-def _done(appender: JsonlAppender, instances: list[Instance]) -> set[str]:
-    """Names already solved in the output. A record of an instance whose content has changed since is
-    refused: resuming would mix results of two instance sets. Records without a hash (schedbench 0.1)
-    are trusted by name, as 0.1 did."""
+def _open_output(output: str | os.PathLike[str], instances: list[Instance]) -> JsonlAppender:
+    """Open the output for appending. Every line must be a solve result; one for an instance whose
+    content has changed since is refused, as resuming would mix results of two instance sets. Records
+    without a hash (schedbench 0.1) are trusted by name, as 0.1 did."""
     digests = {inst.name: instance_digest(inst) for inst in instances}
-    done = set()
-    for line, obj in enumerate(appender.existing, start=1):
+
+    def check(obj: dict[str, Any]) -> str | None:
         try:
             result = SolveResult.from_dict(obj)
         except SchedbenchError as err:
-            raise err.located(source=str(appender.path), line=line) from None
+            return str(err)
         stored = result.instance_sha256
         if stored is not None and result.instance in digests and stored != digests[result.instance]:
-            raise SchedbenchError(
-                f"instance {result.instance!r} was solved from different content (instance_sha256 differs); "
-                "write to a new output file",
-                source=str(appender.path),
-                line=line,
-            )
-        done.add(result.instance)
-    return done
+            return f"instance {result.instance!r} was solved from different content (instance_sha256 differs)"
+        return None
+
+    return JsonlAppender(output, check=check, what="solve results of these instances")
 
 
 @contextmanager
