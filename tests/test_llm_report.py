@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from schedbench.cli import main
 from schedbench.llm_eval.baseline_server import BaselineConfig, ServerThread
-from schedbench.llm_eval.report import make_report
+from schedbench.reports.llm import make_report
 from schedbench.llm_eval.runner import run_eval
 
 if str(Path(__file__).resolve().parent) not in sys.path:  # helpers importable under any --import-mode
