@@ -11,8 +11,8 @@ from click.testing import CliRunner
 
 from schedbench.cli import main
 from schedbench.llm_eval.baseline_server import BaselineConfig, ServerThread
-from schedbench.reports.llm import make_report
 from schedbench.llm_eval.runner import run_eval
+from schedbench.reports.llm import make_report
 
 if str(Path(__file__).resolve().parent) not in sys.path:  # helpers importable under any --import-mode
     sys.path.insert(0, str(Path(__file__).resolve().parent))
