@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from schedbench.datasets import sha256_file
+from schedbench.datasets.files import StrPath
 from schedbench.datasets.jsonl import JsonValue
 from schedbench.datasets.locks import OutputLock
 from schedbench.problems.errors import SchedbenchError
@@ -29,39 +30,22 @@ IDENTITY_FIELDS = (
 )
 
 
-@dataclass(frozen=True)
 class RunFiles:
-    """The files of one run folder (RUN_DIR)."""
+    """The files of one run folder (RUN_DIR).
 
-    dir: Path
+    ``samples``: one record per (instance, sample), appended as samples finish; ``manifest``; ``log``:
+    every request attempt; ``retried``: request-error records set aside by ``--retry-errors``, kept for
+    audit; ``lock``: the one-writer lock; ``report``: where `llm report` writes by default.
+    """
 
-    @property
-    def samples(self) -> Path:
-        """One record per (instance, sample), appended as samples finish."""
-        return self.dir / "samples.jsonl"
-
-    @property
-    def manifest(self) -> Path:
-        return self.dir / "manifest.json"
-
-    @property
-    def log(self) -> Path:
-        """Every request attempt, one line each."""
-        return self.dir / "run.log"
-
-    @property
-    def retried(self) -> Path:
-        """Request-error records set aside by ``--retry-errors``, kept for audit."""
-        return self.dir / "retried_errors.jsonl"
-
-    @property
-    def lock(self) -> Path:
-        return self.output_lock().path
-
-    @property
-    def report(self) -> Path:
-        """Where `llm report` writes by default."""
-        return self.dir / "report"
+    def __init__(self, run_dir: StrPath) -> None:
+        self.dir = Path(run_dir)
+        self.samples = self.dir / "samples.jsonl"
+        self.manifest = self.dir / "manifest.json"
+        self.log = self.dir / "run.log"
+        self.retried = self.dir / "retried_errors.jsonl"
+        self.lock = self.output_lock().path
+        self.report = self.dir / "report"
 
     def output_lock(self) -> OutputLock:
         """The exclusive lock on this run folder (one writer at a time)."""
@@ -116,7 +100,7 @@ class EvalConfig:
 
     @property
     def files(self) -> RunFiles:
-        return RunFiles(Path(self.run_dir))
+        return RunFiles(self.run_dir)
 
     def identity(self) -> dict[str, JsonValue]:
         """The fields a resumed run must share with the original one, plus the data hash and the limit."""

@@ -149,7 +149,7 @@ class Run:
 def read_run(run_dir: StrPath) -> Run:
     """Read a run folder: manifest and records; tolerant of a torn final line, refusing any other bad
     line with its number; files written by 0.1 read too."""
-    files = RunFiles(Path(run_dir))
+    files = RunFiles(run_dir)
     if not files.samples.exists():
         raise SchedbenchError(
             "no samples.jsonl here; is this a RUN_DIR of `schedbench llm eval`?", source=str(files.dir)

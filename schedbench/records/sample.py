@@ -63,39 +63,23 @@ class RoundResult:
 
     def to_dict(self, *, response: bool = True) -> JsonDict:
         """The round's fields in 0.1's order; ``response=False`` leaves out the raw body (repair rounds)."""
-        out: JsonDict = {
-            "cache_hit": self.cache_hit,
-            "attempts": self.attempts,
-            "latency_s": self.latency_s,
-            "elapsed_s": self.elapsed_s,
-        }
+        out = self._pick(_TIMING)
         if self.outcome == "request_error":
-            out.update(outcome=self.outcome, error_class=self.error_class, error=self.error)
-            return out
+            return {**out, "outcome": self.outcome, **self._pick(_FAILED)}
         if response:
             out["response"] = self.response
-        out.update(
-            content=self.content,
-            finish_reason=self.finish_reason,
-            usage=self.usage,
-            parse_status=self.parse_status,
-            parse_error=self.parse_error,
-            solution=self.solution,
-        )
+        out.update(self._pick(_ANSWERED))
         if self.parse_note is not None:
             out["parse_note"] = self.parse_note
         out["outcome"] = self.outcome
         if self.verified:
-            out.update(
-                violations=self.violations,
-                violation_counts=self.violation_counts,
-                objective=self.objective,
-                claimed_objective=self.claimed_objective,
-                claim_status=self.claim_status,
-            )
+            out.update(self._pick(_VERIFIED))
         if self.outcome == "feasible":
-            out.update(gap_pct=self.gap_pct, gap_to_bound_pct=self.gap_to_bound_pct)
+            out.update(self._pick(_GAPS))
         return out
+
+    def _pick(self, names: tuple[str, ...]) -> JsonDict:
+        return {name: getattr(self, name) for name in names}
 
     @classmethod
     def from_dict(cls, data: JsonDict, *, round_: int = 0) -> RoundResult:
@@ -107,27 +91,18 @@ class RoundResult:
             outcome=outcome,
             cache_hit=bool(data.get("cache_hit")),
             attempts=attempts if isinstance(attempts, list) else [],
-            latency_s=data.get("latency_s"),
-            elapsed_s=data.get("elapsed_s"),
-            error_class=data.get("error_class"),
-            error=data.get("error"),
-            response=data.get("response"),
-            content=data.get("content"),
-            finish_reason=data.get("finish_reason"),
-            usage=data.get("usage"),
-            parse_status=data.get("parse_status"),
-            parse_error=data.get("parse_error"),
-            solution=data.get("solution"),
-            parse_note=data.get("parse_note"),
-            violations=data.get("violations"),
-            violation_counts=data.get("violation_counts"),
-            objective=data.get("objective"),
-            claimed_objective=data.get("claimed_objective"),
-            claim_status=data.get("claim_status"),
-            gap_pct=data.get("gap_pct"),
-            gap_to_bound_pct=data.get("gap_to_bound_pct"),
             round=data.get("round", round_),
+            **{name: data[name] for name in _AS_READ if name in data},
         )
+
+
+# the round's fields by how far the round got, in the order they are written
+_TIMING = ("cache_hit", "attempts", "latency_s", "elapsed_s")
+_FAILED = ("error_class", "error")
+_ANSWERED = ("content", "finish_reason", "usage", "parse_status", "parse_error", "solution")
+_VERIFIED = ("violations", "violation_counts", "objective", "claimed_objective", "claim_status")
+_GAPS = ("gap_pct", "gap_to_bound_pct")
+_AS_READ = ("latency_s", "elapsed_s", *_FAILED, "response", *_ANSWERED, "parse_note", *_VERIFIED, *_GAPS)
 
 
 @dataclass
