@@ -11,8 +11,8 @@ from click.testing import CliRunner
 
 from schedbench.cli import main
 from schedbench.llm_eval.baseline_server import BaselineConfig, ServerThread
-from schedbench.llm_eval.report import make_report
 from schedbench.llm_eval.runner import run_eval
+from schedbench.reports.llm import make_report
 
 if str(Path(__file__).resolve().parent) not in sys.path:  # helpers importable under any --import-mode
     sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -67,7 +67,7 @@ def test_report_tables_match_records_and_files_are_written(tmp_path):
 
 
 def test_ladder_instances_form_one_curve_per_phase():
-    from schedbench.llm_eval.runner import instance_family, side_families
+    from schedbench.llm_eval.dataset import instance_family, side_families
     from schedbench.problems import parse_instance
 
     base = json.loads(json.dumps(rcpsp("x", 1)))

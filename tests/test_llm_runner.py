@@ -230,7 +230,9 @@ def test_cli_sigint_then_sigkill_mid_run_then_resume_requests_nothing_twice(tmp_
 
 
 def test_odd_response_bodies_never_crash_scoring(tmp_path):
+    from schedbench.llm_eval.client import CallResult
     from schedbench.llm_eval.runner import Evaluation
+    from schedbench.llm_eval.scorer import score_response
 
     write_data(tmp_path / "data.jsonl", n_smtt=1)
     evaluation = Evaluation(config(tmp_path, "http://127.0.0.1:9/v1"))
@@ -252,5 +254,5 @@ def test_odd_response_bodies_never_crash_scoring(tmp_path):
         "starts not a dict": ({"choices": [{"message": {"content": '{"sequence": 5}'}}]}, "infeasible"),
     }
     for name, (body, expected) in bodies.items():
-        call = {"body": body, "cache_hit": False, "attempts": [], "latency_s": 0.0, "elapsed_s": 0.0}
-        assert evaluation._score(prep, call)["outcome"] == expected, name
+        call = CallResult(body=body, attempts=[], latency_s=0.0, elapsed_s=0.0)
+        assert score_response(prep, call, cache_hit=False).outcome == expected, name

@@ -4,41 +4,28 @@ token totals and, from a user-supplied price table only, cost."""
 from __future__ import annotations
 
 import json
+import math
 import os
 import time
 from pathlib import Path
-from typing import Any
 
+from schedbench.datasets import build_manifest, package_versions
+from schedbench.datasets.files import write_text_atomic
+from schedbench.datasets.jsonl import JsonValue
+from schedbench.llm_eval.config import EvalConfig, RunFiles
+from schedbench.llm_eval.records import read_samples
 from schedbench.problems.errors import SchedbenchError
+from schedbench.records.sample import SampleRecord
+
+Manifest = dict[str, JsonValue]
 
 
-def read_manifest(run_dir: Path) -> dict[str, Any] | None:
-    path = Path(run_dir) / "manifest.json"
-    if not path.exists():
-        return None
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as err:
-        raise SchedbenchError(f"unreadable manifest ({err.msg})", source=str(path)) from None
-
-
-def identity(config: Any) -> dict[str, Any]:
-    """The configuration fields a resumed run must share with the original one, plus the data hash."""
-    from schedbench.datasets import sha256_file
-    from schedbench.llm_eval.runner import IDENTITY_FIELDS
-
-    ident = {name: getattr(config, name) for name in IDENTITY_FIELDS}
-    ident["data_sha256"] = sha256_file(config.data)
-    ident["limit"] = config.limit
-    return ident
-
-
-def check_resume_compatible(previous: dict[str, Any] | None, config: Any) -> None:
+def check_resume_compatible(previous: Manifest | None, config: EvalConfig) -> None:
     """Refuse to mix two different runs in one RUN_DIR (more samples or another concurrency is fine)."""
     if previous is None:
         return
     old = previous.get("llm", {}).get("identity", {})
-    new = identity(config)
+    new = config.identity()
     changed = [k for k in new if k in old and old[k] != new[k]]
     if changed:
         parts = ", ".join(f"{k}: {old[k]!r} -> {new[k]!r}" for k in changed)
@@ -72,28 +59,38 @@ def load_price_table(path: str | None, model: str) -> dict[str, float] | None:
         ) from None
 
 
-def token_totals(records: list[dict[str, Any]]) -> dict[str, Any]:
-    """Token sums over every response (repair rounds included), with the part served from the cache."""
+def _number(value: JsonValue) -> int | float:
+    """``value`` when it is a finite number, else 0 (a hostile endpoint's count or a 0.1 record)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return 0
+    return 0 if isinstance(value, float) and not math.isfinite(value) else value
+
+
+def token_totals(records: list[SampleRecord]) -> dict[str, JsonValue]:
+    """Token sums over every response (repair rounds included), with the part served from the cache.
+
+    Counts that are not numbers (a hostile or broken endpoint, a 0.1 record) are skipped.
+    """
     totals = {"prompt_tokens": 0, "completion_tokens": 0, "reasoning_tokens": 0, "responses": 0}
     billed = {"prompt_tokens": 0, "completion_tokens": 0, "responses": 0}
     attempts = 0
     for rec in records:
-        for part in [rec, *rec.get("repair", {}).get("rounds", [])]:
-            attempts += len(part.get("attempts") or [])
-            usage = part.get("usage")
-            if not usage:
+        for part in [rec.first, *rec.repair.rounds]:
+            attempts += len(part.attempts)
+            usage = part.usage
+            if not usage or not isinstance(usage, dict):
                 continue
             for key in ("prompt_tokens", "completion_tokens", "reasoning_tokens"):
-                totals[key] += int(usage.get(key) or 0)
+                totals[key] += int(_number(usage.get(key)))
             totals["responses"] += 1
-            if not part.get("cache_hit"):
-                billed["prompt_tokens"] += int(usage.get("prompt_tokens") or 0)
-                billed["completion_tokens"] += int(usage.get("completion_tokens") or 0)
+            if not part.cache_hit:
+                billed["prompt_tokens"] += int(_number(usage.get("prompt_tokens")))
+                billed["completion_tokens"] += int(_number(usage.get("completion_tokens")))
                 billed["responses"] += 1
     return {**totals, "billed": billed, "attempts": attempts}
 
 
-def cost(tokens: dict[str, Any], prices: dict[str, float] | None) -> dict[str, Any] | None:
+def cost(tokens: dict[str, JsonValue], prices: dict[str, float] | None) -> dict[str, JsonValue] | None:
     """Cost of the billed (non-cached) tokens, from the price table."""
     if prices is None:
         return None
@@ -106,23 +103,18 @@ def cost(tokens: dict[str, Any], prices: dict[str, float] | None) -> dict[str, A
 
 
 def write_run_manifest(
-    run_dir: Path,
-    config: Any,
+    files: RunFiles,
+    config: EvalConfig,
     *,
-    models: dict[str, Any],
+    models: dict[str, JsonValue],
     key_source: str,
     status: str,
     started: float,
-    previous: dict[str, Any] | None,
+    previous: Manifest | None,
     prices: dict[str, float] | None,
 ) -> Path:
     """Write ``RUN_DIR/manifest.json`` atomically; earlier sessions of a resumed run are kept."""
-    from schedbench.datasets import build_manifest, package_versions
-    from schedbench.llm_eval.runner import SAMPLES_FILE, config_dict
-
-    run_dir = Path(run_dir)
-    samples = run_dir / SAMPLES_FILE
-    records = _read_records(samples)
+    records = read_samples(files.samples)
     tokens = token_totals(records)
     sessions = list((previous or {}).get("llm", {}).get("sessions", []))
     now = time.time()
@@ -139,7 +131,7 @@ def write_run_manifest(
         sessions.append(session)
     served = {m.get("id") for m in models.get("data", []) if isinstance(m, dict)}
     llm = {
-        "identity": identity(config),
+        "identity": config.identity(),
         "packages": package_versions(["httpx2", "httpcore2", "anyio", "rich"]),
         "endpoint": {"base_url": config.base_url, "models": models, "model_listed": config.model in served},
         "api_key": {"env": config.api_key_env, "source": key_source},
@@ -148,32 +140,16 @@ def write_run_manifest(
         "records": len(records),
         "tokens": tokens,
         "cost": cost(tokens, prices),
-        "latency_s_total": round(sum(r.get("elapsed_s") or 0.0 for r in records), 3),
+        "latency_s_total": round(sum(_number(r.first.elapsed_s) for r in records), 3),
     }
     manifest = build_manifest(
         command="llm eval",
-        config=config_dict(config),
+        config=config.to_dict(),
         inputs=[p for p in (config.data, config.references, config.price_table) if p],
-        outputs=[samples] if status != "running" else [],
+        outputs=[files.samples] if status != "running" else [],
         extra={"llm": llm},
     )
-    target = run_dir / "manifest.json"
-    tmp = target.with_name(".manifest.json.tmp")
-    tmp.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(tmp, target)
-    return target
-
-
-def _read_records(path: Path) -> list[dict[str, Any]]:
-    if not path.exists():
-        return []
-    out = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            out.append(json.loads(line))
-        except json.JSONDecodeError:
-            continue  # a torn last line of a killed run; the appender cuts it on resume
-    return out
+    return write_text_atomic(files.manifest, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
 
 
 def _utc(t: float) -> str:

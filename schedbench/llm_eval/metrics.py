@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from statistics import mean, median
 from typing import Any
+
+from schedbench.problems.errors import SchedbenchError
+from schedbench.records.sample import OUTCOMES
 
 Record = dict[str, Any]
 
@@ -42,7 +45,7 @@ def group_by(records: Iterable[Record], *keys: str) -> dict[tuple, list[Record]]
 
 def outcome_counts(records: list[Record]) -> dict[str, int]:
     counts = Counter(r["outcome"] for r in records)
-    return {o: counts.get(o, 0) for o in ("feasible", "infeasible", "parse_error", "request_error")}
+    return {o: counts.get(o, 0) for o in OUTCOMES}
 
 
 def feasibility_curve(records: list[Record]) -> list[dict[str, Any]]:
@@ -79,8 +82,6 @@ def level_weights(levels: list[Any], scheme: str = "k") -> list[float]:
         return [1.0] * len(values)
     if scheme in ("k^2", "k2"):
         return [v * v for v in values]
-    from schedbench.problems.errors import SchedbenchError
-
     raise SchedbenchError(f"unknown weights {scheme!r}; choose k, uniform or k^2", field="--weights")
 
 
@@ -181,19 +182,21 @@ def _per_instance(records: list[Record]) -> dict[str, list[Record]]:
     return out
 
 
+def _by_k(records: list[Record]) -> Iterator[tuple[int, list[list[Record]]]]:
+    """For k = 1..K (the most answered samples of an instance): the instances with at least k answered
+    samples, each as its answered samples in sample order."""
+    per = list(_per_instance(records).values())
+    for k in range(1, max((len(recs) for recs in per), default=0) + 1):
+        yield k, [recs for recs in per if len(recs) >= k]
+
+
 def feasible_at_k(records: list[Record]) -> list[dict[str, Any]]:
     """Unbiased feasible@k (as pass@k: 1 - C(n-c, k) / C(n, k)) averaged over instances with n >= k."""
-    per = _per_instance(records)
-    if not per:
-        return []
-    k_max = max(len(v) for v in per.values())
     rows = []
-    for k in range(1, k_max + 1):
+    for k, eligible in _by_k(records):
         values = []
-        for recs in per.values():
+        for recs in eligible:
             n = len(recs)
-            if n < k:
-                continue
             c = sum(r["outcome"] == "feasible" for r in recs)
             values.append(1.0 - (math.comb(n - c, k) / math.comb(n, k)))
         rows.append({"k": k, "instances": len(values), "feasible_at_k": mean(values) if values else None})
@@ -202,19 +205,11 @@ def feasible_at_k(records: list[Record]) -> list[dict[str, Any]]:
 
 def best_of_k(records: list[Record]) -> list[dict[str, Any]]:
     """Over the first k samples of each instance: share with a feasible answer and the best answer's gap."""
-    per = _per_instance(records)
-    if not per:
-        return []
-    k_max = max(len(v) for v in per.values())
     rows = []
-    for k in range(1, k_max + 1):
+    for k, eligible in _by_k(records):
         covered = 0
         gaps = []
-        eligible = 0
-        for recs in per.values():
-            if len(recs) < k:
-                continue
-            eligible += 1
+        for recs in eligible:
             feasible = [r for r in recs[:k] if r["outcome"] == "feasible" and r.get("objective") is not None]
             if not feasible:
                 continue
@@ -225,8 +220,8 @@ def best_of_k(records: list[Record]) -> list[dict[str, Any]]:
         rows.append(
             {
                 "k": k,
-                "instances": eligible,
-                "any_feasible": covered / eligible if eligible else None,
+                "instances": len(eligible),
+                "any_feasible": covered / len(eligible) if eligible else None,
                 "best_gap_mean": mean(gaps) if gaps else None,
                 "gaps": len(gaps),
             }

@@ -1,4 +1,5 @@
-"""The run's record files: ``samples.jsonl`` (appended as samples finish) and the retry audit trail.
+"""The run's record files: ``samples.jsonl`` (appended as samples finish), the retry audit trail, and
+`read_run`, which reads a finished or killed run back as typed records.
 
 Each record is flushed as soon as it is written, so a killed process loses nothing; a background thread
 fsyncs at most every ``sync_interval_s`` so an OS crash or power cut loses at most that much.
@@ -10,23 +11,25 @@ import json
 import os
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from schedbench.datasets.files import fsync_dir
-from schedbench.datasets.jsonl import dumps
+from schedbench.datasets.files import StrPath, write_text_atomic
+from schedbench.datasets.jsonl import JsonlAppender, JsonValue, dumps, read_jsonl_tolerant
 from schedbench.datasets.locks import OutputLock
+from schedbench.llm_eval.config import RunFiles
+from schedbench.problems.errors import SchedbenchError
+from schedbench.records.sample import SampleRecord, sample_kind_problem, sample_problem
 
-RETRIED_FILE = "retried_errors.jsonl"
+_WHAT = "an llm eval samples file"
 
 
 class RecordWriter:
     """Append one JSON line per record, flush it, and fsync from a background thread now and then."""
 
-    def __init__(self, path: str | os.PathLike[str], *, sync_interval_s: float = 0.5) -> None:
-        from schedbench.datasets import JsonlAppender
-
-        loader = JsonlAppender(path, key="instance")  # reads existing records and cuts a torn last line
+    def __init__(self, path: StrPath, *, sync_interval_s: float = 0.5) -> None:
+        # reads the existing records (refusing a file of another kind) and cuts a torn last line
+        loader = JsonlAppender(path, key="instance", check=sample_kind_problem, what=_WHAT)
         self.existing = loader.existing
         loader.close()
         self.path = Path(path)
@@ -49,7 +52,7 @@ class RecordWriter:
         """Records known to be on stable storage (fsync'd)."""
         return self._synced
 
-    def write(self, record: dict[str, Any]) -> None:
+    def write(self, record: dict[str, JsonValue]) -> None:
         self._handle.write(dumps(record) + "\n")
         self._handle.flush()
         self._written += 1
@@ -76,7 +79,17 @@ class RecordWriter:
         self._handle.close()
 
 
-def is_request_error(record: dict[str, Any]) -> bool:
+def read_sample_dicts(path: StrPath) -> list[dict[str, JsonValue]]:
+    """The records of a samples file as written (a torn final line of a killed run is left out)."""
+    return read_jsonl_tolerant(path, key="instance", check=sample_problem, what=_WHAT)
+
+
+def read_samples(path: StrPath) -> list[SampleRecord]:
+    """The records of a samples file, typed; 0.1 files (no ``"record"`` key) read too."""
+    return [SampleRecord.from_dict(d) for d in read_sample_dicts(path)]
+
+
+def is_request_error(record: dict[str, JsonValue]) -> bool:
     """True when the sample ended on a failed request (round 0, or a repair round cut short)."""
     repair = record.get("repair")
     final = repair.get("final_outcome") if isinstance(repair, dict) else None
@@ -86,46 +99,72 @@ def is_request_error(record: dict[str, Any]) -> bool:
 def set_aside_request_errors(samples: Path, audit: Path) -> int:
     """Move request-error records from ``samples`` to the end of ``audit``; return how many moved.
 
-    The audit file is appended and fsync'd first, then ``samples`` is replaced atomically (temp file +
-    ``os.replace``) by its other lines, byte for byte, so a crash at any point loses no record.
+    The audit file is appended and fsync'd first, then ``samples`` is replaced atomically by its other
+    lines, byte for byte, so a crash at any point loses no record. A torn final line is dropped (the
+    writer would cut it anyway); any other bad line is refused before anything moves.
     """
-    if not samples.exists():
+    records = read_sample_dicts(samples)
+    if not records:
         return 0
-    data = samples.read_bytes()
-    lines = data.splitlines(keepends=True)
-    if lines and not lines[-1].endswith(b"\n"):
-        try:
-            json.loads(lines[-1])
-        except ValueError:
-            lines.pop()  # the torn last line of a killed run; the writer would cut it anyway
-    keep: list[bytes] = []
-    moved: list[dict[str, Any]] = []
-    for raw in lines:
-        try:
-            record = json.loads(raw)
-        except ValueError:
-            keep.append(raw)  # not ours to judge; never drop data
-            continue
-        if isinstance(record, dict) and is_request_error(record):
-            moved.append(record)
-        else:
-            keep.append(raw if raw.endswith(b"\n") else raw + b"\n")
+    lines = [line for line in samples.read_bytes().split(b"\n") if line.strip()][: len(records)]
+    keep = [raw.decode("utf-8") + "\n" for raw, rec in zip(lines, records) if not is_request_error(rec)]
+    moved = [rec for rec in records if is_request_error(rec)]
     if not moved:
         return 0
     stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    with audit.open("a", encoding="utf-8") as handle:
+    with JsonlAppender(audit, key="instance") as trail:
         for record in moved:
-            handle.write(dumps({**record, "set_aside_utc": stamp}) + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    tmp = samples.with_name(f".{samples.name}.tmp")
-    with tmp.open("wb") as handle:
-        handle.writelines(keep)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, samples)
-    fsync_dir(samples.parent)
+            trail.write({**record, "set_aside_utc": stamp})
+    write_text_atomic(samples, "".join(keep))
     return len(moved)
 
 
-RunLock = OutputLock.for_dir  # the exclusive lock on a RUN_DIR
+RunLock = OutputLock.for_dir  # the exclusive lock on a RUN_DIR (`RunFiles.output_lock`)
+
+
+@dataclass
+class Run:
+    """One run folder read back: its manifest (empty if none was written) and its records."""
+
+    dir: Path
+    manifest: dict[str, JsonValue]
+    records: list[SampleRecord]
+
+    @property
+    def model(self) -> str:
+        config = self.manifest.get("config")
+        model = config.get("model") if isinstance(config, dict) else None
+        return model or (self.records[0].model if self.records else None) or "?"
+
+    @property
+    def label(self) -> str:
+        """``model@folder``, how reports name the run."""
+        return f"{self.model}@{self.dir.name}"
+
+    def rows(self) -> list[dict[str, JsonValue]]:
+        """The records as JSON objects, the form the metrics read."""
+        return [r.to_dict() for r in self.records]
+
+
+def read_run(run_dir: StrPath) -> Run:
+    """Read a run folder: manifest and records; tolerant of a torn final line, refusing any other bad
+    line with its number; files written by 0.1 read too."""
+    files = RunFiles(run_dir)
+    if not files.samples.exists():
+        raise SchedbenchError(
+            "no samples.jsonl here; is this a RUN_DIR of `schedbench llm eval`?", source=str(files.dir)
+        )
+    return Run(
+        dir=files.dir, manifest=read_manifest(files.manifest) or {}, records=read_samples(files.samples)
+    )
+
+
+def read_manifest(path: StrPath) -> dict[str, JsonValue] | None:
+    """The manifest at ``path`` (a run's ``RunFiles.manifest``), or None when there is none yet."""
+    path = Path(path)
+    if not path.exists():
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as err:
+        raise SchedbenchError(f"unreadable manifest ({err.msg})", source=str(path)) from None

@@ -12,6 +12,16 @@ from importlib import resources
 from typing import Any
 
 from schedbench.problems import SchedbenchError
+from schedbench.records.sample import (
+    OUTCOMES,
+    SAMPLE_RECORD,
+    Repair,
+    RoundResult,
+    SampleRecord,
+    sample_kind_problem,
+    sample_problem,
+    sample_schema,
+)
 from schedbench.records.solve import (
     SOLVE_RESULT_ID,
     SolveResult,
@@ -21,12 +31,20 @@ from schedbench.records.solve import (
 )
 
 __all__ = [
+    "OUTCOMES",
+    "SAMPLE_RECORD",
     "SOLVE_RESULT_ID",
+    "Repair",
+    "RoundResult",
+    "SampleRecord",
     "SolveResult",
     "SolveStatus",
     "SolverInfo",
     "instance_digest",
     "record_schema",
+    "sample_kind_problem",
+    "sample_problem",
+    "sample_schema",
 ]
 
 
