@@ -93,8 +93,9 @@ def solve_file(
 ) -> BatchSummary:
     """Solve all instances in `path`; write lines to `output` (resuming it) or to `stream` (stdout)."""
     from schedbench.datasets import JsonlAppender, dumps, read_instances
+    from schedbench.datasets.references import check_result, reference_of
+    from schedbench.datasets.references import read_reference_file as load_references
     from schedbench.solvers import MODES, resolve_solver
-    from schedbench.solvers.references import check_result, load_references, reference_of
 
     check_parallelism(jobs, workers)
     if mode not in MODES:
