@@ -413,14 +413,14 @@ def leaderboard(
 ) -> None:
     """Run every rule (and plug-in) on every instance of DATA and rank them against references.
 
-    Results go to OUTPUT/results.jsonl as they come (re-running resumes); Markdown, CSV,
-    leaderboard.json and PNG plots are written at the end. Plug-in limits are not a security boundary.
+    One record per rule and instance goes to OUTPUT/records.jsonl as it comes (re-running resumes);
+    leaderboard.json, Markdown, CSV and PNG plots are written at the end. Plug-in limits are not a security boundary.
     """
     from rich.console import Console
 
     from schedbench.heuristics.leaderboard import run_leaderboard
     from schedbench.heuristics.sandbox import Limits
-    from schedbench.reports.leaderboard_report import rich_table
+    from schedbench.reports.leaderboard import rich_table, write_reports
 
     limits = Limits(cpu_seconds=cpu_limit, wall_seconds=timeout, memory_bytes=memory_mb * 1024 * 1024)
     result = run_leaderboard(
@@ -431,8 +431,8 @@ def leaderboard(
         references=references,
         workers=workers,
         limits=limits,
-        plots=not no_plots,
     )
+    result.files += write_reports(result, out_dir, plots=not no_plots)
     console = Console()
     console.print(rich_table(result))
     if result.suspects:

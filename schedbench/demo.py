@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from schedbench.problems import SchedbenchError
+from schedbench.records.leaderboard import LeaderboardRecord
 
 DEMO_VERSION = 1
 
@@ -116,6 +117,7 @@ def run_demo(out_dir: str | Path = "schedbench-demo", *, seed: int = 1, progress
 
     from schedbench.datasets import read_instances, write_manifest
     from schedbench.heuristics.leaderboard import run_leaderboard
+    from schedbench.reports.leaderboard import write_reports
 
     started = time.perf_counter()
     out = Path(out_dir)
@@ -136,6 +138,7 @@ def run_demo(out_dir: str | Path = "schedbench-demo", *, seed: int = 1, progress
                 workers=2,
                 progress=False,
             )
+            board.files += write_reports(board, folder / "leaderboard")
             bar.add_task(f"leaderboard {data.key}", total=1, completed=1)
             instances = {inst.name: inst for inst in read_instances(instances_path)}
             gantts = _gantt_charts(instances, solutions, board.records, folder)
@@ -168,7 +171,7 @@ def _count(values: Any) -> dict[str, int]:
 
 
 def _gantt_charts(
-    instances: dict[str, Any], solutions: list[dict], records: list[dict], folder: Path
+    instances: dict[str, Any], solutions: list[dict], records: list[LeaderboardRecord], folder: Path
 ) -> list[str]:
     """Gantt charts of the first instance: the reference schedule and the best heuristic's schedule."""
     from schedbench.heuristics import run_heuristic
@@ -189,18 +192,12 @@ def _gantt_charts(
         title = f"{first.name}: {reference['solver']['name']} ({reference['status']}, objective {reference['objective']})"
         plot_gantt(first, reference, path, title=title)
         charts.append(path.name)
-    mine = [
-        r
-        for r in records
-        if r.get("instance") == first.name and r.get("feasible") and r.get("objective") is not None
-    ]
+    mine = [r for r in records if r.instance == first.name and r.feasible and r.objective is not None]
     if mine:
-        best = min(mine, key=lambda r: (r["objective"], r["heuristic"]))
-        solution = run_heuristic(first, best["heuristic"])
-        path = folder / f"gantt_{first.name}_{best['heuristic']}.png"
-        plot_gantt(
-            first, solution, path, title=f"{first.name}: {best['heuristic']} (objective {best['objective']})"
-        )
+        best = min(mine, key=lambda r: (r.objective or 0, r.rule))
+        solution = run_heuristic(first, best.rule)
+        path = folder / f"gantt_{first.name}_{best.rule}.png"
+        plot_gantt(first, solution, path, title=f"{first.name}: {best.rule} (objective {best.objective})")
         charts.append(path.name)
     return charts
 

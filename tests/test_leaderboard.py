@@ -7,27 +7,28 @@ import json
 import pytest
 
 from schedbench.datasets import write_jsonl_atomic
-from schedbench.heuristics.leaderboard import (
-    Reference,
-    load_references,
-    reference_from_meta,
-    run_leaderboard,
-    summarise,
-    suspect_references,
-)
+from schedbench.datasets.labels import InstanceLabels
+from schedbench.datasets.references import Reference, load_references
+from schedbench.heuristics.leaderboard import run_leaderboard
+from schedbench.heuristics.leaderboard_metrics import summarise, suspect_references
 from schedbench.problems import parse_instance
+from schedbench.records.leaderboard import LeaderboardRecord
+from schedbench.reports.leaderboard import write_reports
+
+reference_from_meta = Reference.from_meta
 
 
 def rec(h, inst, obj, group="a", feasible=True, t=0.001):
-    return {
-        "heuristic": h,
-        "instance": inst,
-        "group": group,
-        "size": 3,
-        "feasible": feasible,
-        "objective": obj,
-        "time_s": t,
-    }
+    return LeaderboardRecord(
+        rule=h,
+        problem="smtt",
+        instance=inst,
+        instance_hash="0" * 16,
+        labels=InstanceLabels(group=group, size=3, size_label="n=3", level=3, family="-"),
+        feasible=feasible,
+        objective=obj,
+        time_s=t,
+    )
 
 
 def test_metric_arithmetic_by_hand():
@@ -95,7 +96,9 @@ def test_solve_output_references_are_verified(tmp_path):
         "objective": 1,
     }
     write_jsonl_atomic(solved, [good])
-    assert load_references([inst], str(solved))["g"] == Reference(141, "optimal", "solved.jsonl (?)")
+    assert load_references([inst], str(solved))["g"] == Reference(
+        141, "optimal", "solved.jsonl (?)", upper_bound=141
+    )
     bad = tmp_path / "bad.jsonl"
     write_jsonl_atomic(bad, [{"instance": "g", "sequence": ["J0"], "status": "optimal"}])
     assert "g" not in load_references([inst], str(bad))
@@ -121,8 +124,8 @@ def test_end_to_end_with_plugin_suspect_reference_and_resume(tmp_path):
         plugins=[str(plugin)],
         workers=1,
         progress=False,
-        plots=True,
     )
+    write_reports(result, out, plots=True)
     rows = {(r["heuristic"], r["group"]): r for r in result.rows}
     assert rows[("mddc", "all")]["beats_reference"] == 1  # 141 < 150
     assert rows[("mdd", "all")]["beats_reference"] == 1  # 144 < 150
@@ -140,7 +143,7 @@ def test_end_to_end_with_plugin_suspect_reference_and_resume(tmp_path):
     } <= set(doc["rows"][0])
     assert "Warning" in (out / "leaderboard.md").read_text()
     assert (out / "suspect_references.csv").exists() and (out / "gap_by_class.png").stat().st_size > 0
-    lines = (out / "results.jsonl").read_text().splitlines()
+    lines = (out / "records.jsonl").read_text().splitlines()
     assert len(lines) == 6
     again = run_leaderboard(
         str(data),
@@ -149,9 +152,8 @@ def test_end_to_end_with_plugin_suspect_reference_and_resume(tmp_path):
         plugins=[str(plugin)],
         workers=1,
         progress=False,
-        plots=False,
     )
-    assert len((out / "results.jsonl").read_text().splitlines()) == 6  # resumed: nothing re-run
+    assert len((out / "records.jsonl").read_text().splitlines()) == 6  # resumed: nothing re-run
     assert again.rows == result.rows
 
 

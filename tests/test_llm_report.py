@@ -67,7 +67,7 @@ def test_report_tables_match_records_and_files_are_written(tmp_path):
 
 
 def test_ladder_instances_form_one_curve_per_phase():
-    from schedbench.llm_eval.dataset import instance_family, side_families
+    from schedbench.datasets.labels import instance_family, side_families
     from schedbench.problems import parse_instance
 
     base = json.loads(json.dumps(rcpsp("x", 1)))

@@ -11,9 +11,9 @@ from click.testing import CliRunner
 from solver_instances import random_smtt
 
 from schedbench.cli import main
+from schedbench.datasets.references import check_result, read_reference_file
 from schedbench.problems import SchedbenchError, parse_instance, verify
 from schedbench.solvers import RawResult, SolveOptions, finish, resolve_solver, solve
-from schedbench.solvers.references import check_result, load_references
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
@@ -158,11 +158,11 @@ def test_references_from_solve_output_and_csv(tmp_path):
         + json.dumps({"instance": "b", "status": "feasible", "objective": 9, "bound": 4})
         + "\n"
     )
-    refs = load_references(out)
+    refs = {name: ref.to_meta() for name, ref in read_reference_file(out).items()}
     assert refs["a"]["kind"] == "optimal" and refs["a"]["value"] == 7
     assert refs["b"]["kind"] == "best_known" and refs["b"]["lower_bound"] == 4
     if (DATA / "psplib" / "reference.csv").exists():
-        assert load_references(DATA / "psplib" / "reference.csv")["j301_1"]["value"] == 43
+        assert read_reference_file(DATA / "psplib" / "reference.csv")["j301_1"].value == 43
 
 
 def test_cli_malformed_file_is_one_line_exit_2(tmp_path):

@@ -1,160 +1,128 @@
 """Leaderboards: every rule on every instance, scored by the verifier, ranked against references.
 
-Metrics per rule and group ("all" and each instance class):
-
-- ``feasible`` / ``feasible_share``: schedules the verifier accepts (failures and violations count against);
-- ``mean_gap_pct``: the EDDC/MDDC paper's metric, the mean over feasible results with reference > 0 of
-  ``100 (H - ref) / ref``;
-- ``ratio_gap_pct``: ``100 (sum H - sum ref) / sum ref`` over feasible results with a reference;
-- ``zero_ref_positive``: instances with reference 0 where the rule is above 0;
-- ``beats_reference``: instances where the rule is strictly below a reference that claims to be optimal
-  (or a lower bound); such a reference is wrong and every gap against it is suspect;
-- ``improves_reference``: strictly below a best-known / upper-bound reference (a new best solution);
-- ``wins``: instances where the rule has the best objective among all rules (ties count for each);
-- ``mean_time_ms``: mean wall time per instance of the rule (building the schedule, not verifying it).
-
-Results go to ``results.jsonl`` as they come (a re-run resumes), then Markdown, CSV, ``leaderboard.json``
-and PNG plots are written by :mod:`schedbench.reports.leaderboard_report`.
+One :class:`~schedbench.records.leaderboard.LeaderboardRecord` per rule x instance goes to
+``DIR/records.jsonl`` as it comes; a re-run resumes, reusing a record only for the same instance content
+(its hash; other content under the same name is refused) and the same plug-in file (a changed plug-in is
+re-run). The aggregate (:mod:`~schedbench.heuristics.leaderboard_metrics`) goes to ``DIR/leaderboard.json``;
+Markdown, CSV and PNG renderings are written by :func:`schedbench.reports.leaderboard.write_reports`.
 """
 
 from __future__ import annotations
 
-import math
+import json
 import os
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
+from schedbench.datasets import JsonlAppender, read_instances, sha256_file
+from schedbench.datasets.files import write_text_atomic
+from schedbench.datasets.jsonl import JsonValue, RecordCheck
+from schedbench.datasets.labels import InstanceLabels, instance_hash
+from schedbench.datasets.locks import OutputLock
+from schedbench.datasets.references import Reference, gap_pct, load_references
+from schedbench.heuristics.leaderboard_metrics import summarise, suspect_references
+from schedbench.heuristics.plugins import PluginRule
 from schedbench.heuristics.registry import get_heuristic, list_heuristics
 from schedbench.heuristics.sandbox import Limits
-from schedbench.problems import SchedbenchError, verify
+from schedbench.problems import Instance, SchedbenchError, Verification, verify
+from schedbench.records.leaderboard import (
+    AGGREGATE_FILE,
+    LEGACY_RESULTS_FILE,
+    RECORDS_FILE,
+    Leaderboard,
+    LeaderboardRecord,
+    PluginInfo,
+    is_leaderboard_record,
+    legacy_error,
+)
 
-CONTRADICTED_KINDS = ("optimal", "lower_bound")  # a heuristic strictly below these proves them wrong
-IMPROVABLE_KINDS = ("best_known", "upper_bound")
+LeaderboardResult = Leaderboard  # the name 0.1 used
 
-
-@dataclass(frozen=True)
-class Reference:
-    """A reference objective value for one instance and what it claims to be."""
-
-    value: int | None
-    kind: str  # optimal | best_known | lower_bound | upper_bound
-    source: str = ""
-
-
-def reference_from_meta(meta: dict[str, Any]) -> Reference | None:
-    """``meta["reference"]`` as importers attach it, or the smtt-paper's ``reference_total_tardiness``."""
-    ref = meta.get("reference")
-    if isinstance(ref, dict) and ref.get("kind"):
-        value = ref.get("value")
-        if value is None and ref.get("kind") == "lower_bound":
-            value = ref.get("lower_bound")
-        return Reference(None if value is None else int(value), str(ref["kind"]), str(ref.get("source", "")))
-    value = meta.get("reference_total_tardiness")
-    if isinstance(value, int) and not isinstance(value, bool):
-        return Reference(value, "optimal", "meta.reference_total_tardiness (claimed optimal)")
-    return None
+# ---- one instance ----------------------------------------------------------------------------------
+_PLUGINS: dict[str, tuple[PluginRule, PluginInfo]] = {}  # per process: plug-in path -> loaded rule
 
 
-def load_references(instances: Sequence[Any], solved_path: str | None = None) -> dict[str, Reference]:
-    """References by instance name: a verified solve output first, else the instances' ``meta``.
-
-    A solve-output solution is re-verified against its instance; an infeasible one is ignored. Its kind is
-    ``optimal`` when its status says so, otherwise ``upper_bound``.
-    """
-    refs: dict[str, Reference] = {}
-    for inst in instances:
-        ref = reference_from_meta(inst.meta)
-        if ref is not None:
-            refs[inst.name] = ref
-    if solved_path:
-        from schedbench.datasets import read_solutions
-
-        by_name = {inst.name: inst for inst in instances}
-        for name, solution in read_solutions(solved_path).items():
-            inst = by_name.get(name)
-            if inst is None:
-                continue
-            check = verify(inst, solution)
-            if not check.feasible or check.objective is None:
-                continue
-            kind = "optimal" if str(solution.get("status", "")).lower() == "optimal" else "upper_bound"
-            refs[name] = Reference(
-                check.objective, kind, f"{Path(solved_path).name} ({solution.get('solver', '?')})"
-            )
-    return refs
+def _plugin(path: str, limits: Limits) -> tuple[PluginRule, PluginInfo]:
+    """The loaded plug-in of ``path``, reloaded when the file changed since it was loaded."""
+    info = PluginInfo(path, sha256_file(path))
+    loaded = _PLUGINS.get(path)
+    if loaded is None or loaded[1] != info:
+        if loaded is not None:
+            loaded[0].close()
+        loaded = _PLUGINS[path] = (PluginRule(path, limits).load(), info)
+    return loaded
 
 
-def instance_group(inst: Any) -> str:
-    """The class label of an instance: ``meta["class"]``, else ``rdd=..,tf=..``, else its size."""
-    meta = inst.meta
-    if isinstance(meta.get("class"), str):
-        return meta["class"]
-    if "rdd" in meta and "tf" in meta:
-        return f"rdd={meta['rdd']},tf={meta['tf']}"
-    return size_label(inst)
-
-
-def size_label(inst: Any) -> str:
-    if inst.problem == "jssp":
-        return f"{inst.num_jobs}x{inst.num_machines}"
-    return f"n={instance_size(inst)}"
-
-
-def instance_size(inst: Any) -> int:
-    """Jobs (SMTT), operations (JSSP) or tasks (RCPSP)."""
-    return {"smtt": lambda: inst.n, "jssp": lambda: inst.num_operations, "rcpsp": lambda: inst.num_tasks}[
-        inst.problem
-    ]()
-
-
-# ---- running -----------------------------------------------------------------------------------------
-_PLUGINS: dict[str, Any] = {}  # per worker process: plug-in path -> loaded PluginRule
-
-
-def _plugin(path: str, limits: Limits) -> Any:
-    from schedbench.heuristics.plugins import PluginRule
-
-    rule = _PLUGINS.get(path)
-    if rule is None:
-        rule = _PLUGINS[path] = PluginRule(path, limits).load()
-    return rule
+def _close_plugins() -> None:
+    """End the sandbox of every plug-in this process loaded."""
+    while _PLUGINS:
+        _PLUGINS.popitem()[1][0].close()
 
 
 def evaluate(
-    inst: Any, rules: Sequence[str], plugins: Sequence[str] = (), limits: Limits | None = None
-) -> list[dict]:
-    """Run the named rules and plug-ins on one instance; one verified record per rule, failures included."""
+    inst: Instance, rules: Sequence[str], plugins: Sequence[str] = (), limits: Limits | None = None
+) -> list[LeaderboardRecord]:
+    """Run the named rules and plug-ins on one instance; one verified record per rule, failures included.
+
+    The records carry no reference yet (see :func:`with_reference`).
+    """
     limits = limits or Limits()
-    base = {"instance": inst.name, "group": instance_group(inst), "size": instance_size(inst)}
-    jobs: list[tuple[str, Any]] = [(name, get_heuristic(inst.problem, name)) for name in rules]
+    jobs: list[tuple[str, Callable[[Instance], dict[str, JsonValue]], PluginInfo | None]] = [
+        (name, get_heuristic(inst.problem, name), None) for name in rules
+    ]
     for path in plugins:
-        rule = _plugin(path, limits)
-        jobs.append((rule.name, rule.run))
+        plugin_rule, plugin_info = _plugin(path, limits)
+        jobs.append((plugin_rule.name, plugin_rule.run, plugin_info))
+    blank = LeaderboardRecord(
+        rule="",
+        problem=inst.problem,
+        instance=inst.name,
+        instance_hash=instance_hash(inst),
+        labels=InstanceLabels.of(inst),
+        feasible=False,
+        objective=None,
+        time_s=0.0,
+    )
     records = []
-    for name, run in jobs:
-        record: dict[str, Any] = {"heuristic": name, **base}
+    for name, run, info in jobs:
         started = time.perf_counter()
+        error: str | None = None
+        check: Verification | None = None
         try:
             solution = run(inst)
-            record["time_s"] = time.perf_counter() - started
+            elapsed = time.perf_counter() - started
             check = verify(inst, solution)
-            record.update(feasible=check.feasible, objective=check.objective, violations=check.counts())
         except Exception as err:  # noqa: BLE001 - a failing rule fails on this instance, never the run
-            record.update(
-                time_s=time.perf_counter() - started,
-                feasible=False,
-                objective=None,
-                violations={},
-                error=f"{type(err).__name__}: {err}"[:300],
+            elapsed = time.perf_counter() - started
+            error = f"{type(err).__name__}: {err}"[:300]
+        records.append(
+            replace(
+                blank,
+                rule=name,
+                feasible=check is not None and check.feasible,
+                objective=None if check is None else check.objective,
+                time_s=elapsed,
+                violations={} if check is None else check.counts(),
+                plugin=info,
+                error=error,
             )
-        records.append(record)
+        )
     return records
 
 
+def with_reference(record: LeaderboardRecord, refs: Mapping[str, Reference]) -> LeaderboardRecord:
+    """The record with its instance's reference and the gap to it (feasible results only)."""
+    ref = refs.get(record.instance)
+    gap = None
+    if ref is not None and record.feasible:
+        gap = gap_pct(record.objective, ref.value)
+    return replace(record, reference=ref, gap_pct=gap)
+
+
+# ---- a whole run -----------------------------------------------------------------------------------
 def resolve_rules(problem: str, names: str | Iterable[str]) -> list[str]:
     """``"all"``, a comma-separated string or a list -> validated built-in rule names."""
     if isinstance(names, str):
@@ -165,14 +133,41 @@ def resolve_rules(problem: str, names: str | Iterable[str]) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-@dataclass
-class LeaderboardResult:
-    problem: str
-    rows: list[dict[str, Any]]
-    size_rows: list[dict[str, Any]]
-    suspects: list[dict[str, Any]]
-    records: list[dict[str, Any]]
-    files: list[str] = field(default_factory=list)
+def _check_plugins(
+    paths: Sequence[str], problem: str, rules: Sequence[str], limits: Limits
+) -> dict[str, PluginInfo]:
+    """Load each plug-in once to check it; its name -> its file."""
+    found: dict[str, PluginInfo] = {}
+    for path in paths:
+        rule = PluginRule(path, limits).load()
+        rule.close()
+        if rule.problem not in (None, problem):
+            raise SchedbenchError(f"plug-in is for {rule.problem}, the data is {problem}", source=path)
+        if rule.name in rules or rule.name in found:
+            raise SchedbenchError(
+                f"plug-in name {rule.name!r} is already taken; set NAME in the file", source=path
+            )
+        found[rule.name] = PluginInfo(path, sha256_file(path))
+    return found
+
+
+def _resume_check(instances: Sequence[Instance]) -> RecordCheck:
+    """Refuse a records file whose record for an instance name was made on other content."""
+    hashes = {inst.name: instance_hash(inst) for inst in instances}
+
+    def check(record: dict[str, JsonValue]) -> str | None:
+        problem = is_leaderboard_record(record)
+        if problem:
+            return problem
+        name, found = record.get("instance"), record.get("instance_hash")
+        if name in hashes and found != hashes[name]:
+            return (
+                f"instance {name!r} here has other content (hash {found}) than in the data ({hashes[name]}): "
+                "another dataset with the same names"
+            )
+        return None
+
+    return check
 
 
 def run_leaderboard(
@@ -185,14 +180,13 @@ def run_leaderboard(
     workers: int | None = None,
     limits: Limits | None = None,
     progress: bool = True,
-    plots: bool = True,
-) -> LeaderboardResult:
-    """Run, resume, summarise and write the leaderboard for one dataset (one problem)."""
-    from schedbench.datasets import JsonlAppender, read_instances
+) -> Leaderboard:
+    """Run (or resume) and summarise the leaderboard of one dataset (one problem) into ``out_dir``.
 
+    Writes ``records.jsonl`` and ``leaderboard.json``; ``references`` is a reference.csv, a solve output
+    or a JSONL of instances (see :func:`~schedbench.datasets.references.load_references`).
+    """
     instances = read_instances(data)
-    if not instances:
-        raise SchedbenchError("no instances", source=data)
     problems = {inst.problem for inst in instances}
     if len(problems) > 1:
         raise SchedbenchError(
@@ -202,55 +196,69 @@ def run_leaderboard(
     rules = resolve_rules(problem, heuristics)
     plugin_paths = [str(Path(p).resolve()) for p in plugins]
     limits = limits or Limits()
-    plugin_names = _check_plugins(plugin_paths, problem, rules, limits)
+    plugin_info = _check_plugins(plugin_paths, problem, rules, limits)
     refs = load_references(instances, references)
+    wanted = rules + list(plugin_info)
+    labels = {inst.name: InstanceLabels.of(inst) for inst in instances}
 
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    appender = JsonlAppender(out / "results.jsonl")
-    done = appender.done_keys("heuristic", "instance")
-    wanted = rules + plugin_names
-    todo = [inst for inst in instances if any((h, inst.name) not in done for h in wanted)]
-    fresh: list[dict[str, Any]] = []
-    try:
-        for record in _run_all(todo, rules, plugin_paths, limits, workers, progress):
-            if (record["heuristic"], record["instance"]) not in done:
-                appender.write(record)
-                done.add((record["heuristic"], record["instance"]))
-                fresh.append(record)
-    finally:
-        appender.close()
-    names = {inst.name for inst in instances}
-    records = [r for r in appender.existing + fresh if r["heuristic"] in wanted and r["instance"] in names]
-    records = list({(r["heuristic"], r["instance"]): r for r in records}.values())
-    rows = summarise(records, refs)
-    size_rows = summarise(records, refs, by="size")
-    suspects = suspect_references(records, refs)
-    result = LeaderboardResult(problem, rows, size_rows, suspects, records)
-    from schedbench.reports.leaderboard_report import write_reports
+    if not (out / RECORDS_FILE).exists() and (out / LEGACY_RESULTS_FILE).exists():
+        raise legacy_error(out)
+    with OutputLock.for_dir(out):
+        appender = JsonlAppender(
+            out / RECORDS_FILE,
+            key="rule",
+            check=_resume_check(instances),
+            what="leaderboard records of this data",
+        )
+        try:
+            kept: dict[tuple[str, str], LeaderboardRecord] = {}
+            for line in appender.existing:
+                old = LeaderboardRecord.from_dict(line)
+                plugin = plugin_info.get(old.rule)
+                if old.rule in wanted and old.instance in labels and (plugin is None or old.plugin == plugin):
+                    kept[(old.rule, old.instance)] = old
+            for key, old in kept.items():
+                fresh = with_reference(replace(old, labels=labels[old.instance]), refs)
+                if (
+                    fresh.to_dict() != old.to_dict()
+                ):  # a new reference or labels: the newer line wins on reading
+                    appender.write(fresh.to_dict())
+                kept[key] = fresh
+            todo = [inst for inst in instances if any((h, inst.name) not in kept for h in wanted)]
+            for record in _run_all(todo, rules, plugin_paths, limits, workers, progress):
+                key = (record.rule, record.instance)
+                if key not in kept:
+                    kept[key] = with_reference(record, refs)
+                    appender.write(kept[key].to_dict())
+        finally:
+            appender.close()
+        order = {inst.name: k for k, inst in enumerate(instances)}
+        records = sorted(kept.values(), key=lambda r: (order[r.instance], wanted.index(r.rule)))
+        board = Leaderboard(
+            problem,
+            summarise(records, refs),
+            summarise(records, refs, by="size"),
+            suspect_references(records, refs),
+            records,
+        )
+        aggregate = write_text_atomic(out / AGGREGATE_FILE, _json(board.aggregate()))
+    board.files = [str(out / RECORDS_FILE), str(aggregate)]
+    return board
 
-    result.files = write_reports(result, out, plots=plots)
-    return result
+
+def _json(doc: JsonValue) -> str:
+    return json.dumps(doc, indent=1, default=str) + "\n"
 
 
-def _check_plugins(paths: Sequence[str], problem: str, rules: Sequence[str], limits: Limits) -> list[str]:
-    from schedbench.heuristics.plugins import PluginRule
-
-    names = []
-    for path in paths:
-        rule = PluginRule(path, limits).load()
-        rule.close()
-        if rule.problem not in (None, problem):
-            raise SchedbenchError(f"plug-in is for {rule.problem}, the data is {problem}", source=path)
-        if rule.name in rules or rule.name in names:
-            raise SchedbenchError(
-                f"plug-in name {rule.name!r} is already taken; set NAME in the file", source=path
-            )
-        names.append(rule.name)
-    return names
-
-
-def _run_all(instances, rules, plugin_paths, limits, workers, progress) -> Iterable[dict]:
+def _run_all(
+    instances: Sequence[Instance],
+    rules: Sequence[str],
+    plugin_paths: Sequence[str],
+    limits: Limits,
+    workers: int | None,
+    progress: bool,
+) -> Iterator[LeaderboardRecord]:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     workers = max(1, workers or os.cpu_count() or 1)
@@ -258,109 +266,15 @@ def _run_all(instances, rules, plugin_paths, limits, workers, progress) -> Itera
     with Progress(*columns, disable=not progress, transient=False) as bar:
         task = bar.add_task("instances", total=len(instances))
         if workers == 1 or len(instances) <= 1:
-            for inst in instances:
-                yield from evaluate(inst, rules, plugin_paths, limits)
-                bar.advance(task)
+            try:
+                for inst in instances:
+                    yield from evaluate(inst, rules, plugin_paths, limits)
+                    bar.advance(task)
+            finally:
+                _close_plugins()
             return
         with ProcessPoolExecutor(max_workers=workers) as pool:
             futures = [pool.submit(evaluate, inst, rules, plugin_paths, limits) for inst in instances]
             for future in as_completed(futures):
                 yield from future.result()
                 bar.advance(task)
-
-
-# ---- metrics -----------------------------------------------------------------------------------------
-def _mean(values: list[float]) -> float | None:
-    return sum(values) / len(values) if values else None
-
-
-def summarise(
-    records: Sequence[dict], refs: dict[str, Reference], *, by: str = "group"
-) -> list[dict[str, Any]]:
-    """Rows per (heuristic, group): ``by="group"`` gives "all" plus each class; ``by="size"`` one per size."""
-    best: dict[str, int] = {}
-    for r in records:
-        if r.get("feasible") and r.get("objective") is not None:
-            best[r["instance"]] = min(best.get(r["instance"], r["objective"]), r["objective"])
-    buckets: dict[tuple[str, Any], list[dict]] = {}
-    heuristics = list(dict.fromkeys(r["heuristic"] for r in records))
-    for r in records:
-        keys = ["all", r["group"]] if by == "group" else [r["size"]]
-        for key in dict.fromkeys(keys):
-            buckets.setdefault((r["heuristic"], key), []).append(r)
-    groups = list(dict.fromkeys(key for _, key in buckets))
-    if by == "size":
-        groups.sort()
-    rows = []
-    for group in groups:
-        for h in heuristics:
-            rs = buckets.get((h, group))
-            if rs:
-                rows.append(_row(h, group, rs, refs, best, by))
-    return rows
-
-
-def _row(
-    heuristic: str, group: Any, rs: list[dict], refs: dict[str, Reference], best: dict[str, int], by: str
-):
-    feasible = [r for r in rs if r.get("feasible") and r.get("objective") is not None]
-    gaps, sum_h, sum_ref = [], 0, 0
-    zero_pos = beats = improves = with_ref = 0
-    for r in feasible:
-        ref = refs.get(r["instance"])
-        if ref is None or ref.value is None:
-            continue
-        h, v = r["objective"], ref.value
-        with_ref += 1
-        sum_h += h
-        sum_ref += v
-        if v > 0:
-            gaps.append(100.0 * (h - v) / v)
-        elif h > 0:
-            zero_pos += 1
-        if h < v:
-            beats += ref.kind in CONTRADICTED_KINDS
-            improves += ref.kind in IMPROVABLE_KINDS
-    mean_gap = _mean(gaps)
-    return {
-        "heuristic": heuristic,
-        ("group" if by == "group" else "size"): group,
-        "instances": len(rs),
-        "feasible": len(feasible),
-        "feasible_share": len(feasible) / len(rs),
-        "failures": sum(1 for r in rs if r.get("error")),
-        "with_reference": with_ref,
-        "mean_gap_pct": mean_gap,
-        "ratio_gap_pct": 100.0 * (sum_h - sum_ref) / sum_ref if sum_ref > 0 else None,
-        "zero_ref_positive": zero_pos,
-        "beats_reference": beats,
-        "improves_reference": improves,
-        "wins": sum(1 for r in feasible if r["objective"] == best.get(r["instance"])),
-        "mean_time_ms": 1000.0 * _mean([float(r.get("time_s", 0.0)) for r in rs]) if rs else math.nan,
-    }
-
-
-def suspect_references(records: Sequence[dict], refs: dict[str, Reference]) -> list[dict[str, Any]]:
-    """Every (instance, rule) where a feasible heuristic result is strictly below an optimal/lower-bound claim."""
-    out = []
-    for r in records:
-        ref = refs.get(r["instance"])
-        if (
-            ref is not None
-            and ref.value is not None
-            and ref.kind in CONTRADICTED_KINDS
-            and r.get("feasible")
-            and r.get("objective") is not None
-            and r["objective"] < ref.value
-        ):
-            out.append(
-                {
-                    "instance": r["instance"],
-                    "heuristic": r["heuristic"],
-                    "objective": r["objective"],
-                    "reference": ref.value,
-                    "kind": ref.kind,
-                    "source": ref.source,
-                }
-            )
-    return sorted(out, key=lambda s: (s["instance"], s["objective"], s["heuristic"]))

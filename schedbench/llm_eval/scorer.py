@@ -10,8 +10,9 @@ import json
 from collections import Counter
 
 from schedbench.datasets.jsonl import JsonValue
+from schedbench.datasets.references import sample_gap_pct
 from schedbench.llm_eval.client import CallResult, usage_of
-from schedbench.llm_eval.dataset import PreparedSample, _pct
+from schedbench.llm_eval.dataset import PreparedSample
 from schedbench.llm_eval.parsing import claim_status, parse_answer
 from schedbench.problems import verify
 from schedbench.records.sample import RoundResult
@@ -72,8 +73,8 @@ def _score_body(prep: PreparedSample, body: dict[str, JsonValue], scored: RoundR
     scored.claim_status = claim_status(parsed.claimed_objective, objective)
     if verification.feasible:
         ref = prep.reference or {}
-        scored.gap_pct = _pct(objective, ref.get("value"))
-        scored.gap_to_bound_pct = _pct(objective, ref.get("lower_bound"))
+        scored.gap_pct = sample_gap_pct(objective, ref.get("value"))
+        scored.gap_to_bound_pct = sample_gap_pct(objective, ref.get("lower_bound"))
 
 
 def message_text(message: dict[str, JsonValue]) -> str | None:

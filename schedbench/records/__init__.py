@@ -12,6 +12,13 @@ from importlib import resources
 from typing import Any
 
 from schedbench.problems import SchedbenchError
+from schedbench.records.leaderboard import (
+    LEADERBOARD_RECORD,
+    Leaderboard,
+    LeaderboardRecord,
+    PluginInfo,
+    read_leaderboard,
+)
 from schedbench.records.sample import (
     OUTCOMES,
     SAMPLE_RECORD,
@@ -31,6 +38,11 @@ from schedbench.records.solve import (
 )
 
 __all__ = [
+    "LEADERBOARD_RECORD",
+    "Leaderboard",
+    "LeaderboardRecord",
+    "PluginInfo",
+    "read_leaderboard",
     "OUTCOMES",
     "SAMPLE_RECORD",
     "SOLVE_RESULT_ID",

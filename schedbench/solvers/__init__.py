@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import time
 
+from schedbench.datasets.references import mip_gap
 from schedbench.problems import Instance, SchedbenchError, verify
 from schedbench.records import SolveResult, SolverInfo, SolveStatus, instance_digest
 from schedbench.records.solve import SCHEDULE_KEYS
@@ -102,7 +103,7 @@ def finish(inst: Instance, raw: RawResult, elapsed: float, seed: int) -> SolveRe
         solver=SolverInfo(raw.name, raw.version, raw.params),
         objective=objective,
         bound=bound,
-        gap=_gap(objective, bound),
+        gap=mip_gap(objective, bound),
         time_s=round(elapsed, 4),
         seed=seed,
         schedule=schedule or None,
@@ -111,11 +112,3 @@ def finish(inst: Instance, raw: RawResult, elapsed: float, seed: int) -> SolveRe
         stats=raw.stats,
         instance_sha256=instance_digest(inst),
     )
-
-
-def _gap(objective: int | None, bound: int | None) -> float | None:
-    if objective is None or bound is None:
-        return None
-    if objective == bound:
-        return 0.0
-    return round((objective - bound) / max(abs(objective), 1), 6)

@@ -24,10 +24,10 @@ from types import FrameType
 from typing import Any, TextIO
 
 from schedbench.datasets import JsonlAppender, dumps, read_instances
+from schedbench.datasets.references import check_result, read_reference_file, reference_of
 from schedbench.problems import Instance, SchedbenchError
 from schedbench.records import SolveResult, instance_digest
 from schedbench.solvers import SolveOptions, resolve_solver, solve
-from schedbench.solvers.references import check_result, load_references, reference_of
 
 Callback = Callable[[SolveResult], None]
 
@@ -119,7 +119,7 @@ def solve_file(
     instances = read_instances(path)
     for inst in instances:
         resolve_solver(inst, solver)  # a bad solver choice fails before anything runs
-    table = load_references(references) if references is not None else None
+    table = read_reference_file(references) if references is not None else None
     appender = _open_output(output, instances) if output is not None else None
     done = appender.done_keys() if appender is not None else set()
     todo = [inst for inst in instances if inst.name not in done]

@@ -3,8 +3,9 @@
 Two kinds of file are understood:
 
 * `reference.csv` with columns `instance,lower_bound,upper_bound,closed,source` (shared/data's PSPLIB
-  and job shop tables). A row matches an instance by name, or by `<folder>/<name>` where folder is
-  the one holding the instance's file (`dmu/cscmax_20_15_1`).
+  and job shop tables), read by `schedbench.datasets.references.read_reference_csv`. A row matches an
+  instance by name, or by `<folder>/<name>` where folder is the one holding the instance's file
+  (`dmu/cscmax_20_15_1`).
 * OR-Library weighted tardiness lists (`wtopt40.txt`, `wtopt50.txt`, `wtbest100a.txt`,
   `wtbest100b.txt`): one value per line in instance order, matched to `wt40_001`.. by family and
   position. Which values are proven optimal follows the OR-Library README.
@@ -17,15 +18,15 @@ reference the importer put there itself.
 
 from __future__ import annotations
 
-import csv
 import re
 from pathlib import Path
 from typing import Any
 
 from schedbench.datasets.importers.base import read_lines
+from schedbench.datasets.references import Reference, csv_keys, read_reference_csv
 from schedbench.problems.errors import SchedbenchError
 
-CSV_COLUMNS = ("instance", "lower_bound", "upper_bound", "closed", "source")
+__all__ = ["ORLIB_WT_LISTS", "attach_references", "read_orlib_wt_list", "read_reference_csv"]
 
 # file stem -> (family, numbers the OR-Library README lists as unsolved, whose best known values these are);
 # every other number in a wtopt file is a proven optimum, every number in a wtbest file a best known value.
@@ -39,74 +40,6 @@ ORLIB_WT_LISTS: dict[str, tuple[str, frozenset[int], str]] = {
     "wtbest100a": ("wt100", frozenset(range(1, 126)), "Crauwels, Potts & Van Wassenhove (1998)"),
     "wtbest100b": ("wt100", frozenset(range(1, 126)), "Congram, Potts & van de Velde (1998), dynasearch"),
 }
-
-
-def make_reference(lower: int | None, upper: int | None, closed: bool, source: str) -> dict[str, Any]:
-    """The `meta["reference"]` block."""
-    if closed:
-        kind = "optimal"
-    elif upper is not None:
-        kind = "best_known"
-    else:
-        kind = "lower_bound"
-    return {"value": upper, "kind": kind, "lower_bound": lower, "upper_bound": upper, "source": source}
-
-
-def _optional_int(text: str, *, path: str, line: int, field: str) -> int | None:
-    text = text.strip()
-    if not text:
-        return None
-    if not re.fullmatch(r"[+-]?\d+", text):
-        raise SchedbenchError(
-            f"expected an integer or nothing, found {text!r}", source=path, line=line, field=field
-        )
-    return int(text)
-
-
-def read_reference_csv(path: str) -> dict[str, dict[str, Any]]:
-    """`reference.csv` rows as `{instance key: reference block}`."""
-    lines = read_lines(path)
-    reader = csv.reader(lines)
-    header = next(reader, None)
-    if header is None or tuple(h.strip() for h in header[: len(CSV_COLUMNS)]) != CSV_COLUMNS:
-        raise SchedbenchError(
-            f"expected the header {','.join(CSV_COLUMNS)}", source=path, line=1, field="header"
-        )
-    out: dict[str, dict[str, Any]] = {}
-    for row in reader:
-        line = reader.line_num
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) < len(CSV_COLUMNS):
-            raise SchedbenchError(
-                f"expected {len(CSV_COLUMNS)} columns, found {len(row)}", source=path, line=line, field="row"
-            )
-        key = row[0].strip()
-        lower = _optional_int(row[1], path=path, line=line, field="lower_bound")
-        upper = _optional_int(row[2], path=path, line=line, field="upper_bound")
-        closed_text = row[3].strip().lower()
-        if closed_text not in ("true", "false", "1", "0"):
-            raise SchedbenchError(
-                f"expected True or False, found {row[3]!r}", source=path, line=line, field="closed"
-            )
-        closed = closed_text in ("true", "1")
-        if lower is not None and upper is not None and lower > upper:
-            raise SchedbenchError(
-                f"lower bound {lower} > upper bound {upper}", source=path, line=line, field="lower_bound"
-            )
-        if closed and (lower is None or lower != upper):
-            raise SchedbenchError(
-                f"closed, but lower bound {lower} != upper bound {upper}",
-                source=path,
-                line=line,
-                field="closed",
-            )
-        if not key or key in out:
-            raise SchedbenchError(
-                f"empty or repeated instance {key!r}", source=path, line=line, field="instance"
-            )
-        out[key] = make_reference(lower, upper, closed, row[4].strip())
-    return out
 
 
 def read_orlib_wt_list(path: str) -> tuple[str, list[dict[str, Any]]]:
@@ -132,27 +65,26 @@ def read_orlib_wt_list(path: str) -> tuple[str, list[dict[str, Any]]]:
     refs = []
     for index, value in enumerate(values, 1):
         if index not in unsolved:
-            refs.append(make_reference(value, value, True, f"{origin}: optimal per the OR-Library README"))
+            refs.append(
+                Reference.from_bounds(
+                    value, value, closed=True, source=f"{origin}: optimal per the OR-Library README"
+                ).to_meta()
+            )
         elif stem.startswith("wtopt"):
             note = f"{origin}: best known to {who}; the OR-Library README lists it as unsolved"
-            refs.append(make_reference(None, value, False, note))
+            refs.append(Reference.from_bounds(None, value, closed=False, source=note).to_meta())
         else:
-            refs.append(make_reference(None, value, False, f"{origin}: best known to {who}"))
+            refs.append(
+                Reference.from_bounds(
+                    None, value, closed=False, source=f"{origin}: best known to {who}"
+                ).to_meta()
+            )
     return family, refs
 
 
 def _is_csv(path: str) -> bool:
     first = next((text for text in read_lines(path) if text.strip()), "")
     return first.strip().lower().startswith("instance,")
-
-
-def _csv_keys(instance: dict[str, Any]) -> list[str]:
-    name = instance["name"]
-    file = instance.get("meta", {}).get("source", {}).get("file")
-    keys = [name]
-    if file:
-        keys.append(f"{Path(file).parent.name}/{name}")
-    return keys
 
 
 def attach_references(instances: list[dict[str, Any]], paths: list[str]) -> int:
@@ -166,7 +98,9 @@ def attach_references(instances: list[dict[str, Any]], paths: list[str]) -> int:
         if _is_csv(path):
             table = read_reference_csv(path)
             for k, inst in enumerate(instances):
-                ref = next((table[key] for key in _csv_keys(inst) if key in table), None)
+                ref = next(
+                    (table[key] for key in csv_keys(inst["name"], inst.get("meta", {})) if key in table), None
+                )
                 if ref is not None:
                     inst.setdefault("meta", {})["reference"] = dict(ref)
                     attached.add(k)

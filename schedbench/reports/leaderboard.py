@@ -1,12 +1,23 @@
-"""Render a leaderboard: rich table, Markdown, CSV, ``leaderboard.json`` and PNG plots (matplotlib, Agg)."""
+"""Render a leaderboard: rich table, Markdown, CSV and PNG plots (matplotlib, Agg).
+
+One table model (:func:`table_cells` under :data:`HEADERS`) feeds the terminal and the Markdown page.
+"""
 
 from __future__ import annotations
 
 import csv
-import json
+import io
 import math
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+from schedbench.datasets.files import StrPath, write_text_atomic
+from schedbench.datasets.jsonl import JsonValue
+from schedbench.records.leaderboard import Leaderboard, MetricRow, read_leaderboard
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 COLUMNS = (
     "heuristic",
@@ -30,7 +41,7 @@ COLUMNS = (
 HEADERS = ("heuristic", "feasible", "mean gap %", "ratio gap %", "ref 0, H>0", "beats ref", "wins", "ms/inst")
 
 
-def _fmt(value: Any, digits: int = 2) -> str:
+def _fmt(value: JsonValue, digits: int = 2) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
     if isinstance(value, float):
@@ -38,10 +49,10 @@ def _fmt(value: Any, digits: int = 2) -> str:
     return str(value)
 
 
-def ranked(rows: list[dict[str, Any]], group: str = "all") -> list[dict[str, Any]]:
+def ranked(rows: Sequence[MetricRow], group: str = "all") -> list[MetricRow]:
     """Rows of one group, best first: highest feasible share, then lowest mean gap, then ratio gap."""
 
-    def key(r: dict[str, Any]):
+    def key(r: MetricRow) -> tuple[float, float, float, str]:
         gap = r["mean_gap_pct"] if r["mean_gap_pct"] is not None else math.inf
         ratio = r["ratio_gap_pct"] if r["ratio_gap_pct"] is not None else math.inf
         return (-r["feasible_share"], gap, ratio, r["heuristic"])
@@ -49,107 +60,111 @@ def ranked(rows: list[dict[str, Any]], group: str = "all") -> list[dict[str, Any
     return sorted((r for r in rows if r.get("group") == group), key=key)
 
 
-def rich_table(result: Any, group: str = "all"):
-    """A rich Table of one group's rows."""
-    from rich.table import Table
-
-    table = Table(title=f"{result.problem} leaderboard ({group})")
-    for col in HEADERS:
-        table.add_column(col, justify="left" if col == "heuristic" else "right", no_wrap=col == "heuristic")
-    for r in ranked(result.rows, group):
-        table.add_row(
-            r["heuristic"],
+def table_cells(
+    rows: Sequence[MetricRow], group: str, *, strong: Callable[[str], str], ms_digits: int
+) -> list[list[str]]:
+    """The leaderboard table of one group, best first, as text cells under :data:`HEADERS`; ``strong``
+    marks a non-zero "beats ref" count (a wrong reference)."""
+    return [
+        [
+            str(r["heuristic"]),
             f"{r['feasible']}/{r['instances']}",
             _fmt(r["mean_gap_pct"]),
             _fmt(r["ratio_gap_pct"]),
             str(r["zero_ref_positive"]),
-            f"[bold red]{r['beats_reference']}[/]" if r["beats_reference"] else "0",
+            strong(str(r["beats_reference"])) if r["beats_reference"] else "0",
             str(r["wins"]),
-            _fmt(r["mean_time_ms"], 1),
-        )
+            _fmt(r["mean_time_ms"], ms_digits),
+        ]
+        for r in ranked(rows, group)
+    ]
+
+
+def rich_table(board: Leaderboard, group: str = "all") -> Table:
+    """A rich Table of one group's rows."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(title=f"{board.problem} leaderboard ({group})")
+    for col in HEADERS:
+        table.add_column(col, justify="left" if col == "heuristic" else "right", no_wrap=col == "heuristic")
+    for name, *cells in table_cells(
+        board.rows, group, strong=lambda text: f"[bold red]{text}[/]", ms_digits=1
+    ):
+        table.add_row(escape(name), *cells)
     return table
 
 
-def markdown(result: Any) -> str:
+def _md_cell(text: str) -> str:
+    """Text safe inside a Markdown table cell (a plug-in's NAME may hold ``|``, line breaks or HTML)."""
+    text = " ".join(text.splitlines())
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def markdown(board: Leaderboard) -> str:
     """The whole leaderboard as Markdown: overall ranking, suspect references, then every class."""
-    lines = [f"# {result.problem} leaderboard", ""]
+    lines = [f"# {board.problem} leaderboard", ""]
     lines += [
         "Mean gap: mean over feasible results with reference > 0 of 100 (H - ref) / ref (the EDDC/MDDC "
         "paper's metric). Ratio gap: 100 (sum H - sum ref) / sum ref. Scores come from the verifier.",
         "",
     ]
-    if result.suspects:
-        count = len({s["instance"] for s in result.suspects})
+    if board.suspects:
+        count = len({s["instance"] for s in board.suspects})
         lines += [
             f"**Warning: heuristics beat a reference that claims to be optimal (or a lower bound) on {count} "
             "instance(s). Those references are wrong, and every gap computed against them is suspect.** "
             "See `suspect_references.csv`.",
             "",
         ]
-    groups = list(dict.fromkeys(r["group"] for r in result.rows))
-    header = list(HEADERS)
+    groups = list(dict.fromkeys(str(r["group"]) for r in board.rows))
     for group in groups:
-        lines += [f"## {'All instances' if group == 'all' else group}", ""]
-        lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-        for r in ranked(result.rows, group):
-            cells = [
-                r["heuristic"],
-                f"{r['feasible']}/{r['instances']}",
-                _fmt(r["mean_gap_pct"]),
-                _fmt(r["ratio_gap_pct"]),
-                str(r["zero_ref_positive"]),
-                f"**{r['beats_reference']}**" if r["beats_reference"] else "0",
-                str(r["wins"]),
-                _fmt(r["mean_time_ms"], 2),
-            ]
-            lines.append("| " + " | ".join(cells) + " |")
+        lines += [f"## {'All instances' if group == 'all' else _md_cell(group)}", ""]
+        lines += ["| " + " | ".join(HEADERS) + " |", "|" + "---|" * len(HEADERS)]
+        for name, *cells in table_cells(board.rows, group, strong=lambda text: f"**{text}**", ms_digits=2):
+            lines.append("| " + " | ".join([_md_cell(name), *cells]) + " |")
         lines.append("")
     return "\n".join(lines)
 
 
-def _write_csv(path: Path, rows: list[dict[str, Any]], columns: tuple[str, ...]) -> None:
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(columns), extrasaction="ignore")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({k: ("" if row.get(k) is None else row.get(k)) for k in columns})
+def _write_csv(path: Path, rows: Sequence[MetricRow], columns: tuple[str, ...]) -> None:
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fieldnames=list(columns), extrasaction="ignore")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: ("" if row.get(k) is None else row.get(k)) for k in columns})
+    write_text_atomic(path, text.getvalue())
 
 
-def write_reports(result: Any, out: Path, *, plots: bool = True) -> list[str]:
-    """Write leaderboard.md, leaderboard.csv, leaderboard.json, suspect_references.csv and plots; return paths."""
+def write_reports(board: Leaderboard, out: StrPath, *, plots: bool = True) -> list[str]:
+    """Write leaderboard.md, leaderboard.csv, leaderboard_by_size.csv, suspect_references.csv (when a
+    reference is contradicted) and the plots into ``out``; return their paths."""
     out = Path(out)
-    files = []
-    md = out / "leaderboard.md"
-    md.write_text(markdown(result), encoding="utf-8")
-    files.append(md)
+    files = [write_text_atomic(out / "leaderboard.md", markdown(board))]
     table = out / "leaderboard.csv"
-    _write_csv(table, result.rows, COLUMNS)
+    _write_csv(table, board.rows, COLUMNS)
     files.append(table)
     by_size = out / "leaderboard_by_size.csv"
-    _write_csv(by_size, result.size_rows, tuple("size" if c == "group" else c for c in COLUMNS))
+    _write_csv(by_size, board.size_rows, tuple("size" if c == "group" else c for c in COLUMNS))
     files.append(by_size)
-    doc = out / "leaderboard.json"
-    payload = {
-        "problem": result.problem,
-        "rows": result.rows,
-        "by_size": result.size_rows,
-        "suspect_references": result.suspects,
-    }
-    doc.write_text(json.dumps(payload, indent=1, default=str) + "\n", encoding="utf-8")
-    files.append(doc)
-    if result.suspects:
+    if board.suspects:
         suspects = out / "suspect_references.csv"
         _write_csv(
-            suspects, result.suspects, ("instance", "heuristic", "objective", "reference", "kind", "source")
+            suspects, board.suspects, ("instance", "heuristic", "objective", "reference", "kind", "source")
         )
         files.append(suspects)
     if plots:
-        files += plot_gap_by_group(result.rows, out / "gap_by_class.png", result.problem)
-        files += plot_gap_vs_size(result.size_rows, out / "gap_vs_size.png", result.problem)
+        files += plot_gap_by_group(board.rows, out / "gap_by_class.png", board.problem)
+        files += plot_gap_vs_size(board.size_rows, out / "gap_vs_size.png", board.problem)
     return [str(f) for f in files]
 
 
-def plot_gap_by_group(rows: list[dict[str, Any]], path: Path, problem: str = "") -> list[Path]:
+def render_folder(folder: StrPath, *, plots: bool = True) -> list[str]:
+    """Re-render the reports of a leaderboard folder from its ``records.jsonl`` and ``leaderboard.json``."""
+    return write_reports(read_leaderboard(folder), folder, plots=plots)
+
+
+def plot_gap_by_group(rows: Sequence[MetricRow], path: Path, problem: str = "") -> list[Path]:
     """Heatmap of the mean gap per heuristic (rows, best first) and class (columns); nothing without gaps."""
     classes = [g for g in dict.fromkeys(r["group"] for r in rows) if g != "all"] or ["all"]
     order = [r["heuristic"] for r in ranked(rows, "all")]
@@ -193,7 +208,7 @@ def plot_gap_by_group(rows: list[dict[str, Any]], path: Path, problem: str = "")
     return [path]
 
 
-def plot_gap_vs_size(size_rows: list[dict[str, Any]], path: Path, problem: str = "") -> list[Path]:
+def plot_gap_vs_size(size_rows: Sequence[MetricRow], path: Path, problem: str = "") -> list[Path]:
     """Mean gap against instance size, one line per heuristic."""
     series: dict[str, list[tuple[float, float]]] = {}
     for r in size_rows:
