@@ -9,6 +9,9 @@ reported as status "error", never passed on.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib.util import find_spec
 from typing import Any
 
 import numpy as np
@@ -20,7 +23,17 @@ SOLVERS = ("auto", "cpsat", "mip", "mip-cbc", "mip-highs", "dp", "exact")
 MODES = ("optimize", "feasibility")
 DP_MAX_JOBS = 20
 
-__all__ = ["DP_MAX_JOBS", "MODES", "SOLVERS", "STATUSES", "RawResult", "resolve_solver", "solve"]
+__all__ = [
+    "DP_MAX_JOBS",
+    "MODES",
+    "SOLVERS",
+    "STATUSES",
+    "RawResult",
+    "SolverEntry",
+    "list_solvers",
+    "resolve_solver",
+    "solve",
+]
 
 
 def _dp_available() -> bool:
@@ -257,3 +270,41 @@ def _gap(objective: int | None, bound: int | None) -> float | None:
     if objective == bound:
         return 0.0
     return round((objective - bound) / max(abs(objective), 1), 6)
+
+
+# Temporary stand-in (branch cli) for the solver registry helper REG is building; on merge, REG's
+# `list_solvers()` replaces this block. Same contract: name, problems, description, available().
+@dataclass(frozen=True)
+class SolverEntry:
+    """One solver name the front door accepts: the problems it serves and whether it can run here."""
+
+    name: str
+    problems: tuple[str, ...]
+    description: str
+    _available: Callable[[], bool] = lambda: True
+
+    def available(self) -> bool:
+        return self._available()
+
+
+def _has(*modules: str) -> Callable[[], bool]:
+    return lambda: all(find_spec(m) is not None for m in modules)
+
+
+_ALL = ("rcpsp", "smtt", "jssp")
+_ENTRIES = (
+    SolverEntry(
+        "auto", _ALL, "DP for SMTT n<=20, exact decomposition for larger unweighted SMTT, else CP-SAT"
+    ),
+    SolverEntry("cpsat", _ALL, "OR-Tools CP-SAT", _has("ortools")),
+    SolverEntry("mip", _ALL, "MIP with HiGHS if installed, else CBC", _has("pulp")),
+    SolverEntry("mip-cbc", _ALL, "MIP (PuLP) with CBC", _has("pulp")),
+    SolverEntry("mip-highs", _ALL, "MIP (PuLP) with HiGHS", _has("pulp", "highspy")),
+    SolverEntry("dp", ("smtt",), f"Held-Karp dynamic programme, n <= {DP_MAX_JOBS}, weighted too"),
+    SolverEntry("exact", ("smtt",), "exact decomposition solver, unweighted SMTT"),
+)
+
+
+def list_solvers() -> list[SolverEntry]:
+    """The solver names `solve(..., solver=name)` accepts, in `SOLVERS` order."""
+    return list(_ENTRIES)
