@@ -17,6 +17,8 @@ from typing import Any, TypeVar
 import click
 from click.core import ParameterSource
 
+from schedbench.problems import PROBLEMS
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -61,8 +63,21 @@ def seed_option(default: int | None = 0, help: str = "Random seed."):
     return click.option("--seed", type=int, default=default, show_default=default is not None, help=help)
 
 
+def seconds_option(name: str, default: float | None, help: str):
+    """A duration in seconds: finite and positive."""
+    return click.option(name, type=POSITIVE, default=default, show_default=default is not None, help=help)
+
+
 def time_limit_option(default: float, help: str = "Seconds per instance."):
-    return click.option("--time-limit", type=POSITIVE, default=default, show_default=True, help=help)
+    return seconds_option("--time-limit", default, help)
+
+
+problem_option = click.option(
+    "--problem",
+    type=click.Choice(tuple(PROBLEMS), case_sensitive=False),
+    default=None,
+    help="Only this problem.",
+)
 
 
 def processes_option(default: int | None, help: str):

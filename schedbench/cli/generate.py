@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import functools
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import click
 
-from schedbench.cli._options import POSITIVE, force_option, no_progress_option, output_option, seed_option
-from schedbench.cli._options import show_progress as _show
+from schedbench.cli._options import (
+    POSITIVE,
+    force_option,
+    no_progress_option,
+    output_option,
+    seed_option,
+    show_progress,
+)
 from schedbench.datasets.writing import write_dataset
 from schedbench.generators._random import check_seed
 from schedbench.generators.jssp import iter_jssp, parse_taillard_seeds
@@ -16,24 +23,29 @@ from schedbench.generators.rcpsp import PHASES, RENDERINGS, iter_rcpsp_ladder, p
 from schedbench.generators.smtt import iter_smtt, parse_float_list
 from schedbench.reports.progress import progress
 
-_output = output_option(help="Output .jsonl file.")
+Generated = tuple[Iterator[dict[str, Any]], int, dict[str, Any]]
 
 
-def _write(
-    records: Iterable[dict],
-    *,
-    total: int,
-    output: str,
-    force: bool,
-    no_progress: bool,
-    command: str,
-    config: Mapping[str, Any],
-) -> None:
-    with progress(command, total=total, enabled=_show(no_progress)) as bar:
-        written, manifest = write_dataset(
-            output, bar.track(records), command=command, config=config, force=force
-        )
-    click.echo(f"wrote {written} instances to {output} (manifest {manifest})")
+def _writes_instances(command: str) -> Callable[[Callable[..., Generated]], Callable[..., None]]:
+    """Add -o/--output, --force and --no-progress to a generator command that returns
+    (records, total, config); the records are written with a manifest behind one progress bar."""
+
+    def decorate(make: Callable[..., Generated]) -> Callable[..., None]:
+        @output_option(help="Output .jsonl file.")
+        @force_option
+        @no_progress_option
+        @functools.wraps(make)
+        def wrapper(output: str, force: bool, no_progress: bool, **options: Any) -> None:
+            records, total, config = make(**options)
+            with progress(command, total=total, enabled=show_progress(no_progress)) as bar:
+                written, manifest = write_dataset(
+                    output, bar.track(records), command=command, config=config, force=force
+                )
+            click.echo(f"wrote {written} instances to {output} (manifest {manifest})")
+
+        return wrapper
+
+    return decorate
 
 
 @click.group()
@@ -68,23 +80,13 @@ def generate() -> None:
 @click.option("--rendering", type=click.Choice(RENDERINGS), default="synthetic", show_default=True)
 @click.option("--layers", type=int, default=None, help="DAG layers (default: round(sqrt(tasks))).")
 @seed_option(0)
-@_output
-@force_option
-@no_progress_option
-def rcpsp(output: str, force: bool, no_progress: bool, **options: Any) -> None:
+@_writes_instances("generate rcpsp")
+def rcpsp(**options: Any) -> Generated:
     """The R-ConstraintBench RCPSP ladder: level k has exactly k non-redundant precedences."""
     options["levels"] = parse_levels(options["levels"])
     options["families"] = parse_families(options["families"])
     total = len(options["levels"]) * options["per_level"]
-    _write(
-        iter_rcpsp_ladder(**options),
-        total=total,
-        output=output,
-        force=force,
-        no_progress=no_progress,
-        command="generate rcpsp",
-        config=options,
-    )
+    return iter_rcpsp_ladder(**options), total, options
 
 
 @generate.command()
@@ -97,23 +99,13 @@ def rcpsp(output: str, force: bool, no_progress: bool, **options: Any) -> None:
     "--paper-compat", is_flag=True, help="Mimic the EDDC/MDDC paper's numpy code (p in 1..99, d truncated)."
 )
 @seed_option(0)
-@_output
-@force_option
-@no_progress_option
-def smtt(output: str, force: bool, no_progress: bool, **options: Any) -> None:
+@_writes_instances("generate smtt")
+def smtt(**options: Any) -> Generated:
     """Single-machine total tardiness after Potts & Van Wassenhove (1982)."""
     options["tf"] = parse_float_list(options["tf"], field="tf")
     options["rdd"] = parse_float_list(options["rdd"], field="rdd")
     total = len(options["tf"]) * len(options["rdd"]) * options["per_class"]
-    _write(
-        iter_smtt(**options),
-        total=total,
-        output=output,
-        force=force,
-        no_progress=no_progress,
-        command="generate smtt",
-        config=options,
-    )
+    return iter_smtt(**options), total, options
 
 
 @generate.command()
@@ -133,10 +125,8 @@ def smtt(output: str, force: bool, no_progress: bool, **options: Any) -> None:
     default=None,
     help="Add due dates floor(F * job work).",
 )
-@_output
-@force_option
-@no_progress_option
-def jssp(output: str, force: bool, no_progress: bool, **options: Any) -> None:
+@_writes_instances("generate jssp")
+def jssp(**options: Any) -> Generated:
     """Job shop by Taillard's (1993) generator; published seeds give published instances."""
     if options["taillard_seeds"]:
         options["taillard_seeds"] = parse_taillard_seeds(
@@ -146,12 +136,4 @@ def jssp(output: str, force: bool, no_progress: bool, **options: Any) -> None:
     else:
         options["seed"] = check_seed(options["seed"])
         total = options["count"]
-    _write(
-        iter_jssp(**options),
-        total=total,
-        output=output,
-        force=force,
-        no_progress=no_progress,
-        command="generate jssp",
-        config=options,
-    )
+    return iter_jssp(**options), total, options

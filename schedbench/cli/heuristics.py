@@ -9,14 +9,15 @@ from schedbench.cli._options import (
     POSITIVE,
     no_progress_option,
     output_option,
+    problem_option,
     processes_option,
     renamed_from,
+    seconds_option,
     show_progress,
 )
 from schedbench.heuristics import list_heuristics
 from schedbench.heuristics.leaderboard import run_leaderboard
 from schedbench.heuristics.sandbox import Limits
-from schedbench.problems import PROBLEMS
 from schedbench.reports.leaderboard_report import rich_table
 from schedbench.reports.tables import console
 
@@ -27,12 +28,7 @@ def heuristics() -> None:
 
 
 @heuristics.command("list")
-@click.option(
-    "--problem",
-    type=click.Choice(tuple(PROBLEMS), case_sensitive=False),
-    default=None,
-    help="Only this problem.",
-)
+@problem_option
 def heuristics_list(problem: str | None) -> None:
     """List the built-in rules by problem."""
     for h in list_heuristics(problem):
@@ -53,13 +49,7 @@ def heuristics_list(problem: str | None) -> None:
 @click.option(
     "--cpu-limit", type=AT_LEAST_1, default=10, show_default=True, help="Plug-in CPU seconds per instance."
 )
-@click.option(
-    "--plugin-timeout",
-    type=POSITIVE,
-    default=30.0,
-    show_default=True,
-    help="Plug-in wall seconds per instance.",
-)
+@seconds_option("--plugin-timeout", 30.0, help="Plug-in wall seconds per instance.")
 @click.option(
     "--memory-mb", type=AT_LEAST_1, default=2048, show_default=True, help="Plug-in address space (MiB)."
 )
@@ -85,7 +75,6 @@ def leaderboard(
     Results go to OUTPUT/results.jsonl as they come (re-running resumes); Markdown, CSV,
     leaderboard.json and PNG plots are written at the end. Plug-in limits are not a security boundary.
     """
-    limits = Limits(cpu_seconds=cpu_limit, wall_seconds=plugin_timeout, memory_bytes=memory_mb * 1024 * 1024)
     result = run_leaderboard(
         data,
         output,
@@ -93,7 +82,9 @@ def leaderboard(
         plugins=plugins,
         references=references,
         workers=processes,
-        limits=limits,
+        limits=Limits(
+            cpu_seconds=cpu_limit, wall_seconds=plugin_timeout, memory_bytes=memory_mb * 1024 * 1024
+        ),
         progress=show_progress(no_progress),
         plots=not no_plots,
     )

@@ -17,6 +17,7 @@ from schedbench.cli._options import (
     no_progress_option,
     output_option,
     renamed_from,
+    seconds_option,
     seed_option,
     show_progress,
 )
@@ -56,16 +57,8 @@ def _json_object(text: str | None) -> dict[str, Any] | None:
 )
 @seed_option(None, help="Seed; sample s is sent seed+s.")
 @click.option("--max-tokens", type=AT_LEAST_1, default=None, help="max_tokens per response.")
-@click.option(
-    "--request-timeout", type=POSITIVE, default=120.0, show_default=True, help="Seconds per HTTP attempt."
-)
-@click.option(
-    "--deadline",
-    type=POSITIVE,
-    default=900.0,
-    show_default=True,
-    help="Seconds per request, retries included.",
-)
+@seconds_option("--request-timeout", 120.0, help="Seconds per HTTP attempt.")
+@seconds_option("--deadline", 900.0, help="Seconds per request, retries included.")
 @click.option("--max-attempts", type=AT_LEAST_1, default=6, show_default=True, help="Attempts per request.")
 @click.option(
     "--response-format", default="none", show_default=True, help="none, json_object or json_schema."

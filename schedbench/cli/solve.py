@@ -7,16 +7,16 @@ import sys
 import click
 
 from schedbench.cli._options import (
-    POSITIVE,
     no_progress_option,
+    problem_option,
     processes_option,
     renamed_from,
+    seconds_option,
     seed_option,
     show_progress,
     threads_option,
     time_limit_option,
 )
-from schedbench.problems import PROBLEMS
 from schedbench.solvers import MODES, SOLVERS, list_solvers
 from schedbench.solvers.batch import print_summary, solve_file
 
@@ -41,12 +41,7 @@ from schedbench.solvers.batch import print_summary, solve_file
     help="JSONL to append results to; instances already in it are skipped (resume).",
 )
 @seed_option(0, help="Solver seed.")
-@click.option(
-    "--deterministic-time",
-    type=POSITIVE,
-    default=None,
-    help="CP-SAT deterministic time limit, for repeatable runs.",
-)
+@seconds_option("--deterministic-time", None, help="CP-SAT deterministic time limit, for repeatable runs.")
 @click.option(
     "--mode",
     type=click.Choice(MODES),
@@ -100,12 +95,7 @@ def solvers() -> None:
 
 
 @solvers.command("list")
-@click.option(
-    "--problem",
-    type=click.Choice(tuple(PROBLEMS), case_sensitive=False),
-    default=None,
-    help="Only this problem.",
-)
+@problem_option
 def solvers_list(problem: str | None) -> None:
     """List the solvers: name, problems served, whether it can run here, description."""
     rows = [("solver", "problems", "installed", "description")]
