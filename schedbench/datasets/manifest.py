@@ -14,6 +14,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from schedbench.datasets.files import write_text_atomic
+
 _PACKAGES = (
     "numpy",
     "networkx",
@@ -107,9 +109,4 @@ def manifest_path_for(output: str | os.PathLike[str]) -> Path:
 def write_manifest(path: str | os.PathLike[str], **kwargs: Any) -> Path:
     """Build a manifest (see `build_manifest`) and write it atomically as indented JSON."""
     manifest = build_manifest(**kwargs)
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp")
-    tmp.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(tmp, target)
-    return target
+    return write_text_atomic(path, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")

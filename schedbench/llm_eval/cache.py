@@ -12,6 +12,9 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+from schedbench.datasets.jsonl import loads
+from schedbench.llm_eval.client import check_body
+
 
 def default_cache_path() -> Path:
     """``$SCHEDBENCH_CACHE_DIR/llm-responses.sqlite`` or under ``~/.cache/schedbench``."""
@@ -42,8 +45,16 @@ class ResponseCache:
         self._db.execute("CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, body TEXT NOT NULL)")
 
     def get(self, key: str) -> dict[str, Any] | None:
+        """The cached body, or None; an entry that is no longer a usable chat completion is a miss."""
         row = self._db.execute("SELECT body FROM responses WHERE key = ?", (key,)).fetchone()
-        return json.loads(row[0]) if row else None
+        if row is None:
+            return None
+        try:
+            body = loads(row[0], strict=False)
+            check_body(body)
+        except ValueError:
+            return None
+        return body
 
     def put(self, key: str, body: dict[str, Any]) -> None:
         self._db.execute(

@@ -1,7 +1,11 @@
 """Chat-completion requests with our own retries: one class per failure kind, Retry-After, a total deadline.
 
 The openai SDK sends the requests (``max_retries=0``); this module decides what to retry and logs every
-attempt. The API key is read from an environment variable and never written anywhere.
+attempt. Each attempt has a total wall-clock bound (a server that drips one byte at a time is cut off),
+the body is read up to a size cap and decoded without recursion limits turning into crashes, and a body
+that is not a chat completion is a ``bad_response`` (never returned, so never cached). The API key is read
+from an environment variable; it, URL userinfo and key-like query parameters are masked in everything this
+module hands back.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from schedbench.datasets.jsonl import loads
+from schedbench.llm_eval.redact import Redactor, redact_url, url_secrets
 from schedbench.problems.errors import SchedbenchError
 
 log = logging.getLogger("schedbench.llm_eval")
@@ -26,6 +32,54 @@ PLACEHOLDER_KEY = "sk-no-key-needed"
 RETRYABLE = frozenset({"rate_limit", "server_error", "timeout", "connection"})
 _POOL_SIZE = 8
 ERROR_CLASSES = ("rate_limit", "server_error", "timeout", "connection", "client_error", "bad_response")
+MAX_BODY_BYTES = 8 * 1024 * 1024
+TOKEN_FIELDS = ("prompt_tokens", "completion_tokens", "reasoning_tokens", "total_tokens")
+
+
+class BadResponse(ValueError):
+    """The endpoint answered, but not with something we can use (too large, not JSON, wrong shape)."""
+
+
+def decode_body(data: bytes, *, limit: int = MAX_BODY_BYTES) -> dict[str, Any]:
+    """A chat-completion body from raw bytes, or `BadResponse` saying why it is not one."""
+    if len(data) > limit:
+        raise BadResponse(f"response body over the {limit}-byte cap")
+    try:
+        body = loads(data, strict=False)
+    except ValueError as err:
+        raise BadResponse(f"response is not JSON: {err}") from None
+    check_body(body)
+    return body
+
+
+def check_body(body: Any) -> None:
+    """Raise `BadResponse` unless `body` has a non-empty `choices` list whose first entry is an object."""
+    if not isinstance(body, dict):
+        raise BadResponse(f"response is a JSON {type(body).__name__}, not an object")
+    choices = body.get("choices")
+    if not isinstance(choices, list) or not choices:
+        raise BadResponse("the response has no choices")
+    if not isinstance(choices[0], dict):
+        raise BadResponse("the response's first choice is not an object")
+
+
+def _count(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+def usage_of(body: dict[str, Any]) -> dict[str, int | None]:
+    """Token counts of a response; anything that is not a non-negative integer (a string, a float, a
+    nested object) counts as unknown (None), so a hostile `usage` cannot break totals or reports."""
+    usage = body.get("usage")
+    usage = usage if isinstance(usage, dict) else {}
+    details = usage.get("completion_tokens_details")
+    details = details if isinstance(details, dict) else {}
+    return {
+        "prompt_tokens": _count(usage.get("prompt_tokens")),
+        "completion_tokens": _count(usage.get("completion_tokens")),
+        "reasoning_tokens": _count(details.get("reasoning_tokens")),
+        "total_tokens": _count(usage.get("total_tokens")),
+    }
 
 
 @dataclass(frozen=True)
@@ -91,6 +145,8 @@ def classify(exc: BaseException) -> tuple[str, int | None]:
     import httpx2
     import openai
 
+    if isinstance(exc, BadResponse):
+        return "bad_response", None
     if isinstance(exc, openai.APITimeoutError) and isinstance(exc.__cause__, httpx2.ConnectTimeout):
         return "connection", None  # no connection was ever made: the endpoint is unreachable
     if isinstance(exc, openai.APITimeoutError | asyncio.TimeoutError):
@@ -105,6 +161,11 @@ def classify(exc: BaseException) -> tuple[str, int | None]:
             return "server_error", status
         return "client_error", status
     return "bad_response", None
+
+
+def _wall_bound(timeout_s: float) -> float:
+    """The wall-clock bound of one attempt whose socket operations each have `timeout_s`."""
+    return timeout_s + min(0.2 * timeout_s, 1.0)
 
 
 def _short(exc: BaseException, limit: int = 300) -> str:
@@ -123,12 +184,16 @@ class ChatClient:
         timeout_s: float = 120.0,
         policy: RetryPolicy | None = None,
         max_connections: int = 100,
+        max_body_bytes: int = MAX_BODY_BYTES,
     ) -> None:
         import httpx2
         import openai
 
         self.base_url = base_url
+        self.redactor = Redactor([api_key if api_key != PLACEHOLDER_KEY else None, *url_secrets(base_url)])
+        self.label_url = redact_url(base_url)
         self.timeout_s = timeout_s
+        self.max_body_bytes = max_body_bytes
         self.policy = policy or RetryPolicy()
         # httpcore scans every pooled connection per request; several small pools keep that scan short
         shards = max(1, math.ceil(max_connections / _POOL_SIZE))
@@ -158,10 +223,12 @@ class ChatClient:
         A server without a models route (404/405) may still serve chat completions: its answer is
         recorded as ``{"data": [], "error": "HTTP 404"}`` and the run goes on.
         """
+        limit = min(self.timeout_s, 30.0)
         try:
-            raw = await self._sdk.models.with_raw_response.list(timeout=min(self.timeout_s, 30.0))
-            body = raw.http_response.json()
-            return body if isinstance(body, dict) else {"data": [], "answer": body}
+            body = await asyncio.wait_for(self._read_models(limit), _wall_bound(limit))
+            answer = body if isinstance(body, dict) else {"data": [], "answer": body}
+            masked = self.redactor.json(answer)
+            return masked if isinstance(masked, dict) else answer
         except Exception as exc:  # any other failure here means the run cannot start
             kind, status = classify(exc)
             if status in (404, 405):
@@ -171,7 +238,35 @@ class ChatClient:
                 "timeout": "the server did not answer in time",
             }.get(kind, "check the URL and the API key environment variable")
             where = f"HTTP {status}" if status else kind
-            raise SchedbenchError(f"cannot list models at {self.base_url} ({where}): {hint}") from None
+            raise SchedbenchError(f"cannot list models at {self.label_url} ({where}): {hint}") from None
+
+    async def _read_models(self, timeout: float) -> Any:
+        async with self._sdk.models.with_streaming_response.list(timeout=timeout) as response:
+            data = await self._read_capped(response)
+        try:
+            return loads(data, strict=False)
+        except ValueError as err:
+            raise BadResponse(f"models answer is not JSON: {err}") from None
+
+    async def _read_capped(self, response: Any) -> bytes:
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.iter_bytes():
+            size += len(chunk)
+            if size > self.max_body_bytes:
+                raise BadResponse(f"response body over the {self.max_body_bytes}-byte cap")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    async def _attempt(self, request: dict[str, Any], extra_body: Any, timeout: float) -> tuple[int, dict]:
+        """One HTTP exchange, body included, within `timeout` seconds of wall-clock time."""
+        sdk = next(self._next)
+        async with sdk.chat.completions.with_streaming_response.create(
+            **request, extra_body=extra_body, timeout=timeout
+        ) as response:
+            data = await self._read_capped(response)
+            status = response.http_response.status_code
+        return status, decode_body(data, limit=self.max_body_bytes)
 
     async def complete(
         self,
@@ -196,20 +291,16 @@ class ChatClient:
             t0 = time.monotonic()
             entry: dict[str, Any] = {"attempt": attempt, "t_s": round(t0 - started, 4)}
             try:
-                raw = await next(self._next).chat.completions.with_raw_response.create(
-                    **request, extra_body=extra_body, timeout=attempt_timeout
+                # the SDK's timeout binds each socket operation; this bound binds the whole attempt (a
+                # little later, so that a connect timeout is still told apart from a slow answer)
+                status, body = await asyncio.wait_for(
+                    self._attempt(request, extra_body, attempt_timeout), _wall_bound(attempt_timeout)
                 )
-                body = raw.http_response.json()
-                if (
-                    not isinstance(body, dict)
-                    or not isinstance(body.get("choices"), list)
-                    or not body["choices"]
-                ):
-                    raise ValueError("the response has no choices")
-                entry.update(status=raw.status_code, outcome="ok", latency_s=round(time.monotonic() - t0, 4))
+                entry.update(status=status, outcome="ok", latency_s=round(time.monotonic() - t0, 4))
                 result.attempts.append(entry)
                 log.info("attempt %s %d ok %.3fs", label, attempt, entry["latency_s"])
-                result.body = body
+                masked = self.redactor.json(body)
+                result.body = masked if isinstance(masked, dict) else body
                 result.latency_s = entry["latency_s"]
                 result.error_class = result.error = None
                 break
@@ -218,7 +309,10 @@ class ChatClient:
                 if isinstance(exc, ValueError | KeyError | TypeError):
                     kind, status = "bad_response", None
                 entry.update(
-                    status=status, outcome=kind, latency_s=round(time.monotonic() - t0, 4), error=_short(exc)
+                    status=status,
+                    outcome=kind,
+                    latency_s=round(time.monotonic() - t0, 4),
+                    error=self.redactor.text(_short(exc)),
                 )
                 result.error_class, result.error = kind, entry["error"]
                 retry_after = parse_retry_after(getattr(getattr(exc, "response", None), "headers", None))

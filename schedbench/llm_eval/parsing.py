@@ -25,9 +25,14 @@ def _finite_or_text(text: str) -> float | str:
 _DECODER = json.JSONDecoder(parse_float=_finite_or_text, parse_constant=str)
 
 
+class TooDeep(Exception):
+    """The reply nests JSON deeper than Python's parser allows."""
+
+
 @dataclass
 class ParsedAnswer:
-    """What could be read from a reply: ``status`` is ``ok``, ``no_json``, ``truncated`` or ``missing_key``."""
+    """What could be read from a reply: ``status`` is ``ok``, ``no_json``, ``truncated``, ``too_deep`` or
+    ``missing_key``."""
 
     status: str
     solution: dict[str, Any] | None = None
@@ -86,6 +91,8 @@ def _objects_in(segment: str) -> tuple[list[dict[str, Any]], bool]:
     while i != -1:
         try:
             obj, end = _DECODER.raw_decode(segment, i)
+        except RecursionError:
+            raise TooDeep from None
         except json.JSONDecodeError as err:
             if err.pos >= end_of_content or err.msg.startswith("Unterminated string"):
                 return (
@@ -119,7 +126,10 @@ def parse_answer(text: str | None, problem: str, instance_name: str) -> ParsedAn
     """Read a solution dict for ``problem`` out of a reply, without judging the schedule itself."""
     if not text:
         return ParsedAnswer("no_json", error="empty reply")
-    obj, truncated = last_json_object(text)
+    try:
+        obj, truncated = last_json_object(text)
+    except TooDeep:
+        return ParsedAnswer("too_deep", error="the reply nests JSON deeper than the parser allows")
     if obj is None:
         if truncated:
             return ParsedAnswer("truncated", error="the reply ends inside an unfinished JSON object")

@@ -13,12 +13,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+from schedbench.datasets.files import fsync_dir
+from schedbench.datasets.jsonl import dumps
+from schedbench.datasets.locks import OutputLock
+
 RETRIED_FILE = "retried_errors.jsonl"
-LOCK_FILE = ".lock"
-
-
-def dumps(record: dict[str, Any]) -> str:
-    return json.dumps(record, separators=(",", ":"), ensure_ascii=False)
 
 
 class RecordWriter:
@@ -125,63 +124,8 @@ def set_aside_request_errors(samples: Path, audit: Path) -> int:
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(tmp, samples)
-    _fsync_dir(samples.parent)
+    fsync_dir(samples.parent)
     return len(moved)
 
 
-class RunLock:
-    """An exclusive lock on a RUN_DIR for one process (``flock``; released by the OS if it dies)."""
-
-    def __init__(self, run_dir: Path) -> None:
-        self.path = Path(run_dir) / LOCK_FILE
-        self._handle: Any = None
-
-    def acquire(self) -> None:
-        """Take the lock or raise a one-line error naming the process that holds it."""
-        from schedbench.problems.errors import SchedbenchError
-
-        try:
-            import fcntl
-        except ImportError:  # no flock on this platform: run unlocked
-            return
-        handle = self.path.open("a+", encoding="utf-8")
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            handle.seek(0)
-            owner = handle.read().strip() or "?"
-            handle.close()
-            raise SchedbenchError(
-                f"another `schedbench llm eval` (pid {owner}) is writing to {self.path.parent}; "
-                "wait for it or use another -o directory"
-            ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(str(os.getpid()))
-        handle.flush()
-        self._handle = handle
-
-    def release(self) -> None:
-        if self._handle is not None:
-            self._handle.close()  # closing releases the lock
-            self._handle = None
-
-    def __enter__(self) -> RunLock:
-        self.acquire()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.release()
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass  # some file systems refuse a directory fsync
-    finally:
-        os.close(fd)
+RunLock = OutputLock.for_dir  # the exclusive lock on a RUN_DIR

@@ -305,6 +305,7 @@ class Evaluation:
 
     def _score(self, prep: _Prepared, call: dict[str, Any]) -> dict[str, Any]:
         """Turn one response into outcome, parse status, verification, objective and gaps."""
+        from schedbench.llm_eval.client import usage_of
         from schedbench.llm_eval.parsing import claim_status, parse_answer
         from schedbench.problems import verify
 
@@ -325,18 +326,11 @@ class Evaluation:
             )
         elif content is not None and not isinstance(content, str):
             content = json.dumps(content)
-        usage = body.get("usage") or {}
-        details = usage.get("completion_tokens_details") or {}
         out.update(
             response=body,
             content=content,
             finish_reason=choice.get("finish_reason"),
-            usage={
-                "prompt_tokens": usage.get("prompt_tokens"),
-                "completion_tokens": usage.get("completion_tokens"),
-                "reasoning_tokens": details.get("reasoning_tokens") if isinstance(details, dict) else None,
-                "total_tokens": usage.get("total_tokens"),
-            },
+            usage=usage_of(body),
         )
         parsed = parse_answer(content, prep.inst.problem, prep.inst.name)
         out.update(parse_status=parsed.status, parse_error=parsed.error, solution=parsed.solution)

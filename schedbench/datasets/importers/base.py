@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from schedbench.datasets.files import read_text, split_lines
 from schedbench.problems.errors import SchedbenchError
 
 INSTANCE_SCHEMA = "schedbench/instance/v1"
@@ -25,17 +26,7 @@ class ImportResult:
 
 def read_lines(path: str) -> list[str]:
     """The file's lines (without line ends); a missing or unreadable file is a `SchedbenchError`."""
-    try:
-        with open(path, encoding="utf-8") as fh:
-            return fh.read().splitlines()
-    except FileNotFoundError:
-        raise SchedbenchError("no such file", source=path) from None
-    except IsADirectoryError:
-        raise SchedbenchError("is a directory, expected a file", source=path) from None
-    except UnicodeDecodeError as err:
-        raise SchedbenchError(f"not a UTF-8 text file ({err.reason})", source=path) from None
-    except OSError as err:
-        raise SchedbenchError(f"cannot read: {err.strerror}", source=path) from None
+    return split_lines(read_text(path))
 
 
 _INT = re.compile(r"[+-]?\d+")
