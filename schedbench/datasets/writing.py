@@ -6,6 +6,7 @@ refuse to replace an existing file unless `force`, and leave nothing behind when
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -70,16 +71,15 @@ def import_dataset(
     on_skipped: Callable[[str, str], None] | None = None,
 ) -> ImportedDataset:
     """Import public benchmark files (files or folders) in `format` into one instance file with a
-    manifest. `on_progress(files_read, files)` is called after each file, `on_skipped(name, reason)` for each
-    instance the importer must leave out (before the error raised when nothing is left)."""
+    manifest. `on_progress(files_read, files)` is called after each file; `on_skipped(name, reason)`
+    for each instance the importer must leave out (also before the error raised when none is left)."""
     refuse_existing(output, force=force)
     files = expand_paths(format, paths)
-    done: list[str] = []
+    read = itertools.count(1)
 
-    def file_read(path: str) -> None:
-        done.append(path)
+    def file_read(_path: str) -> None:
         if on_progress is not None:
-            on_progress(len(done), len(files))
+            on_progress(next(read), len(files))
 
     result = import_files(format, files, [str(p) for p in references], on_file=file_read)
     if on_skipped is not None:
