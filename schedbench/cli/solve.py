@@ -8,6 +8,7 @@ import click
 
 from schedbench.cli._options import (
     no_progress_option,
+    output_option,
     problem_option,
     processes_option,
     renamed_from,
@@ -34,11 +35,8 @@ from schedbench.solvers.batch import print_summary, solve_file
 @time_limit_option(10.0)
 @threads_option(1)
 @processes_option(1, help="Instances solved side by side, each in its own process.")
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False),
-    help="JSONL to append results to; instances already in it are skipped (resume).",
+@output_option(
+    help="JSONL to append results to; instances already in it are skipped (resume).", required=False
 )
 @seed_option(0, help="Solver seed.")
 @seconds_option("--deterministic-time", None, help="CP-SAT deterministic time limit, for repeatable runs.")
