@@ -1,4 +1,4 @@
-"""Datasets: JSONL I/O, manifests and importers for public formats."""
+"""Datasets: JSONL I/O, manifests, importers for public formats, and writing instance sets."""
 
 from schedbench.datasets.jsonl import (
     JsonlAppender,
@@ -16,18 +16,23 @@ from schedbench.datasets.manifest import (
     sha256_file,
     write_manifest,
 )
+from schedbench.datasets.writing import ImportedDataset, import_dataset, refuse_existing, write_dataset
 
 __all__ = [
+    "ImportedDataset",
     "JsonlAppender",
     "build_manifest",
     "dumps",
     "git_revision",
+    "import_dataset",
     "iter_jsonl",
     "manifest_path_for",
     "package_versions",
     "read_instances",
     "read_solutions",
+    "refuse_existing",
     "sha256_file",
+    "write_dataset",
     "write_jsonl_atomic",
     "write_manifest",
 ]

@@ -1,0 +1,100 @@
+"""`schedbench heuristics list` and `schedbench leaderboard`: the built-in rules and their ranking."""
+
+from __future__ import annotations
+
+import click
+
+from schedbench.cli._options import (
+    AT_LEAST_1,
+    POSITIVE,
+    no_progress_option,
+    output_option,
+    problem_option,
+    processes_option,
+    renamed_from,
+    seconds_option,
+    show_progress,
+)
+from schedbench.heuristics import list_heuristics
+from schedbench.heuristics.leaderboard import run_leaderboard
+from schedbench.heuristics.sandbox import Limits
+from schedbench.reports.leaderboard import rich_table, write_reports
+from schedbench.reports.tables import console
+
+
+@click.group()
+def heuristics() -> None:
+    """Built-in heuristic rules."""
+
+
+@heuristics.command("list")
+@problem_option
+def heuristics_list(problem: str | None) -> None:
+    """List the built-in rules by problem."""
+    for h in list_heuristics(problem):
+        click.echo(f"{h.problem:6} {h.name:20} {h.description}")
+
+
+@click.command()
+@click.argument("data", type=click.Path(exists=True, dir_okay=False))
+@output_option(help="Report folder.", folder=True)
+@click.option("--references", type=click.Path(exists=True, dir_okay=False), help="Solve output JSONL.")
+@click.option(
+    "--heuristics", "names", default="all", show_default=True, help="Comma-separated rules, or all."
+)
+@click.option(
+    "--plugin", "plugins", multiple=True, type=click.Path(exists=True, dir_okay=False), help="Rule file."
+)
+@processes_option(None, help="Processes running rules side by side (default: CPU count).")
+@click.option(
+    "--cpu-limit", type=AT_LEAST_1, default=10, show_default=True, help="Plug-in CPU seconds per instance."
+)
+@seconds_option("--plugin-timeout", 30.0, help="Plug-in wall seconds per instance.")
+@click.option(
+    "--memory-mb", type=AT_LEAST_1, default=2048, show_default=True, help="Plug-in address space (MiB)."
+)
+@click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
+@no_progress_option
+@renamed_from("--workers", "processes", type=AT_LEAST_1)
+@renamed_from("--timeout", "plugin_timeout", type=POSITIVE)
+def leaderboard(
+    data: str,
+    output: str,
+    references: str | None,
+    names: str,
+    plugins: tuple[str, ...],
+    processes: int | None,
+    cpu_limit: int,
+    plugin_timeout: float,
+    memory_mb: int,
+    no_plots: bool,
+    no_progress: bool,
+) -> None:
+    """Run every rule (and plug-in) on every instance of DATA and rank them against references.
+
+    One record per rule and instance goes to OUTPUT/records.jsonl as it comes (re-running resumes);
+    leaderboard.json, Markdown, CSV and PNG plots are written at the end.
+    """
+    result = run_leaderboard(
+        data,
+        output,
+        heuristics=names,
+        plugins=plugins,
+        references=references,
+        workers=processes,
+        limits=Limits(
+            cpu_seconds=cpu_limit, wall_seconds=plugin_timeout, memory_bytes=memory_mb * 1024 * 1024
+        ),
+        progress=show_progress(no_progress),
+    )
+    result.files += write_reports(result, output, plots=not no_plots)
+    terminal = console()
+    terminal.print(rich_table(result))
+    if result.suspects:
+        count = len({s["instance"] for s in result.suspects})
+        terminal.print(
+            f"[bold red]{count} instance(s) have a reference claimed optimal that a heuristic beats; "
+            "those references are wrong (see suspect_references.csv).[/]"
+        )
+    for path in result.files:
+        click.echo(path)
