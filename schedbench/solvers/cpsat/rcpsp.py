@@ -9,12 +9,7 @@ import numpy as np
 from schedbench.problems import verify
 from schedbench.problems.rcpsp import RcpspInstance, solution_from_starts
 from schedbench.solvers.cpsat.common import cpsat_version, run_model
-from schedbench.solvers.cpsat.hints import (
-    rcpsp_earliest_starts,
-    rcpsp_heuristic,
-    rcpsp_latest_finishes,
-    rcpsp_safe_horizon,
-)
+from schedbench.solvers.cpsat.hints import rcpsp_heuristic
 from schedbench.solvers.result import RawResult
 
 # Extra CP-SAT parameters for RCPSP. Precedence-aware cumulative options and edge finding were tried on the
@@ -31,9 +26,9 @@ def portfolio(workers: int) -> dict[str, Any]:
     return {}
 
 
-def best_known_schedule(inst: RcpspInstance, hint: np.ndarray | None, horizon: int) -> np.ndarray | None:
+def best_known_schedule(inst: RcpspInstance, hint: np.ndarray | None) -> np.ndarray | None:
     """The better of the caller's hint and our SGS heuristic, only if it passes the verifier."""
-    candidates = [s for s in (hint, rcpsp_heuristic(inst, horizon)) if s is not None]
+    candidates = [s for s in (hint, rcpsp_heuristic(inst)) if s is not None]
     feasible = [s for s in candidates if verify(inst, solution_from_starts(inst, s)).feasible]
     if not feasible:
         return None
@@ -95,8 +90,8 @@ def solve(
 
     n = inst.num_tasks
     dur = inst.durations.astype(np.int64)
-    safe = rcpsp_safe_horizon(inst)
-    incumbent = best_known_schedule(inst, hint, safe)
+    safe = inst.safe_horizon
+    incumbent = best_known_schedule(inst, hint)
     params = {"mode": mode, "time_limit": time_limit, "workers": workers, "seed": seed}
     if mode == "feasibility" and incumbent is not None:
         return RawResult(
@@ -111,8 +106,8 @@ def solve(
     horizon = safe
     if mode == "optimize" and incumbent is not None:
         horizon = int((incumbent + dur).max(initial=0))
-    es = rcpsp_earliest_starts(inst)
-    lf = rcpsp_latest_finishes(inst, horizon)
+    es = inst.earliest_starts
+    lf = inst.latest_finishes(horizon)
 
     model = cp_model.CpModel()
     starts = []

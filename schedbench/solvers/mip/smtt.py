@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from schedbench.problems.smtt import SmttInstance, solution_from_order
-from schedbench.solvers.cpsat.hints import emmons_precedences, respect_precedences, smtt_cost, smtt_heuristic
+from schedbench.problems.smtt import SmttInstance, solution_from_order, total_tardiness
+from schedbench.solvers.cpsat.hints import emmons_precedences, respect_precedences, smtt_heuristic
 from schedbench.solvers.mip.common import new_var, solve_problem
 from schedbench.solvers.result import RawResult
 
@@ -99,10 +99,10 @@ def solve(
         prob += c[r] >= int(q[r]) + pulp.lpSum(int(pi[r, k]) * u[r][k] for k in range(1, n))
         prob += t[r] >= c[r] - int(d[spt[r]])
 
-    order = smtt_heuristic(p, d, w)
-    if hint is not None and smtt_cost(p, d, w, hint) < smtt_cost(p, d, w, order):
+    order = smtt_heuristic(inst)
+    if hint is not None and total_tardiness(hint, p, d, w) < total_tardiness(order, p, d, w):
         order = np.asarray(hint, dtype=np.int64)
-    if use_emmons and n > 1 and bool((w == w[0]).all()):
+    if use_emmons and n > 1 and inst.equal_weights:
         before = emmons_precedences(q, d[spt])  # over SPT ranks
         add_emmons(prob, before, q, u, c)
         order = spt[respect_precedences(np.argsort(spt)[order], before)]
@@ -125,7 +125,7 @@ def solve(
         seq = np.empty(n, dtype=np.int64)
         for k in range(n):
             seq[k] = spt[int(np.argmax([u[r][k].varValue or 0 for r in range(n)]))]
-        claimed = smtt_cost(p, d, w, seq)
+        claimed = total_tardiness(seq, p, d, w)
         raw.solution = solution_from_order(inst, seq)
         raw.objective = claimed
         if out.status == "optimal" and round(out.model_objective or 0) != claimed:
