@@ -78,7 +78,7 @@ def test_orlib_wt_round_trip_any_line_breaks(tmp_path_factory, n: int, count: in
         assert [j["processing_time"] for j in inst["jobs"]] == p
         assert [j["weight"] for j in inst["jobs"]] == w
         assert [j["due_date"] for j in inst["jobs"]] == d
-        assert parse_instance(inst).weighted
+        assert parse_instance(inst).weights_given
 
 
 def _one_job(tmp_path: Path, name: str = "a") -> Path:

@@ -148,8 +148,9 @@ def test_a_search_cut_short_anywhere_keeps_a_valid_bound_and_order(instance, sto
 
 
 def test_time_limit_on_a_hard_paper_instance_gives_the_search_best_and_its_bound():
+    from schedbench.problems.smtt import total_tardiness
     from schedbench.solvers.smtt_exact.bounds import sorted_pairing_bound
-    from schedbench.solvers.smtt_exact.upper_bound import total_tardiness, upper_bound_order
+    from schedbench.solvers.smtt_exact.solver import starting_order as upper_bound_order
 
     row = read_paper("n500")[28]  # rdd = 0.2, tf = 0.6: the slowest instance of the set
     p, d = row["p"], row["d"]
@@ -207,8 +208,9 @@ def test_orders_pass_the_verifier():
 
 
 def test_private_mddc_matches_the_paper_example():
-    from schedbench.solvers.smtt_exact.upper_bound import mddc_order, upper_bound_order
+    from schedbench.heuristics.smtt_rules import mddc_order
+    from schedbench.solvers.smtt_exact.solver import starting_order as upper_bound_order
 
     p, d = [10, 11, 10, 10, 11, 10], [15, 11, 13, 11, 12, 11]  # arXiv 2510.24013, section 4.4
-    assert mddc_order(p, d) == [3, 5, 2, 0, 1, 4]
+    assert mddc_order(np.array(p), np.array(d)).tolist() == [3, 5, 2, 0, 1, 4]
     assert tardiness(upper_bound_order(p, d), p, d) == 141 == solve_smtt_exact(p, d).objective

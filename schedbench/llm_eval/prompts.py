@@ -118,10 +118,10 @@ def compact_data(inst: Any, *, descriptions: bool = False) -> dict[str, Any]:
         rows = []
         for j, name in enumerate(inst.job_names):
             row: list[Any] = [name, int(inst.processing_times[j]), int(inst.due_dates[j])]
-            if inst.weighted:
+            if inst.weights_given:
                 row.append(int(inst.weights[j]))
             rows.append(row)
-        return {"problem": "smtt", "name": inst.name, "weighted": bool(inst.weighted), "jobs": rows}
+        return {"problem": "smtt", "name": inst.name, "weighted": bool(inst.weights_given), "jobs": rows}
     if inst.problem == "jssp":
         jobs = {name: [[m, p] for m, p in inst.operations[j]] for j, name in enumerate(inst.job_names)}
         return {"problem": "jssp", "name": inst.name, "machines": inst.num_machines, "jobs": jobs}
@@ -225,7 +225,7 @@ def build_prompt(inst: Any, rendering: str = "synthetic") -> Prompt:
     problem = inst.problem
     if problem not in _RULES:
         raise SchedbenchError(f"unknown problem {problem!r}")
-    weighted = "weighted " if problem == "smtt" and inst.weighted else ""
+    weighted = "weighted " if problem == "smtt" and inst.weights_given else ""
     words = {"task": "task", "resource": "resource"}
     preamble = ""
     if problem == "rcpsp" and rendering == "domain":

@@ -18,10 +18,10 @@ Instance = RcpspInstance | SmttInstance | JsspInstance
 PROBLEMS: dict[str, ModuleType] = {"rcpsp": rcpsp, "smtt": smtt, "jssp": jssp}
 
 
-def problem_module(problem: str) -> ModuleType:
+def problem_module(problem: object) -> ModuleType:
     """The module of a problem by name, or a one-line error listing the known ones."""
     try:
-        return PROBLEMS[problem]
+        return PROBLEMS[problem] if isinstance(problem, str) else PROBLEMS[repr(problem)]
     except KeyError:
         raise SchedbenchError(
             f"unknown problem {problem!r}; expected one of {', '.join(PROBLEMS)}", field="problem"

@@ -10,12 +10,7 @@ import numpy as np
 from schedbench.problems import verify
 from schedbench.problems.rcpsp import RcpspInstance, solution_from_starts
 from schedbench.solvers.cpsat.common import cpsat_version, makespan_extract, run_model
-from schedbench.solvers.cpsat.hints import (
-    rcpsp_earliest_starts,
-    rcpsp_heuristic,
-    rcpsp_latest_finishes,
-    rcpsp_safe_horizon,
-)
+from schedbench.solvers.cpsat.hints import rcpsp_heuristic
 from schedbench.solvers.options import SolveOptions, hint_array
 from schedbench.solvers.result import RawResult
 
@@ -33,9 +28,9 @@ def portfolio(workers: int) -> dict[str, Any]:
     return {}
 
 
-def best_known_schedule(inst: RcpspInstance, hint: np.ndarray | None, horizon: int) -> np.ndarray | None:
+def best_known_schedule(inst: RcpspInstance, hint: np.ndarray | None) -> np.ndarray | None:
     """The better of the caller's hint and our SGS heuristic, only if it passes the verifier."""
-    candidates = [s for s in (hint, rcpsp_heuristic(inst, horizon)) if s is not None]
+    candidates = [s for s in (hint, rcpsp_heuristic(inst)) if s is not None]
     feasible = [s for s in candidates if verify(inst, solution_from_starts(inst, s)).feasible]
     if not feasible:
         return None
@@ -89,8 +84,8 @@ def solve(inst: RcpspInstance, options: SolveOptions) -> RawResult:
     mode = options.mode
     n = inst.num_tasks
     dur = inst.durations.astype(np.int64)
-    safe = rcpsp_safe_horizon(inst)
-    incumbent = best_known_schedule(inst, hint_array(inst, options.hint), safe)
+    safe = inst.safe_horizon
+    incumbent = best_known_schedule(inst, hint_array(inst, options.hint))
     params = {
         "mode": mode,
         "time_limit": options.time_limit,
@@ -110,8 +105,8 @@ def solve(inst: RcpspInstance, options: SolveOptions) -> RawResult:
     horizon = safe
     if mode == "optimize" and incumbent is not None:
         horizon = int((incumbent + dur).max(initial=0))
-    es = rcpsp_earliest_starts(inst)
-    lf = rcpsp_latest_finishes(inst, horizon)
+    es = inst.earliest_starts
+    lf = inst.latest_finishes(horizon)
 
     model = cp_model.CpModel()
     starts = []
