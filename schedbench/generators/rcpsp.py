@@ -30,6 +30,7 @@ from schedbench.generators._rcpsp_side import (
     resource_strength,
 )
 from schedbench.heuristics.rcpsp_sgs import serial_sgs
+from schedbench.problems import parse_instance, verify
 from schedbench.problems.base import INSTANCE_SCHEMA_ID
 from schedbench.problems.errors import SchedbenchError
 
@@ -313,7 +314,6 @@ def iter_rcpsp_ladder_with_witness(
 
 def _witness_checker():
     """The project's exact verifier, applied to every planted witness."""
-    from schedbench.problems import parse_instance, verify
 
     def check(instance: dict, witness: dict[str, int]) -> None:
         inst = parse_instance(instance, source="generator")

@@ -21,6 +21,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from schedbench.heuristics import run_heuristic
+from schedbench.llm_eval.prompts import (
+    DATA_CLOSE,
+    DATA_OPEN,
+    data_from_prompt,
+    instance_dict_from_data,
+)
 from schedbench.problems import Instance, SchedbenchError, parse_instance, verify
 
 FAULTS = ("garbage", "truncate", "infeasible", "lie", "429", "500", "delay", "drop")
@@ -213,13 +219,6 @@ class BaselineServer:
         return 200, {}, json.dumps(reply).encode()
 
     def _answer_for(self, prompt: str) -> tuple[Instance, dict[str, Any], int | None]:
-        from schedbench.llm_eval.prompts import (
-            DATA_CLOSE,
-            DATA_OPEN,
-            data_from_prompt,
-            instance_dict_from_data,
-        )
-
         start = prompt.find(DATA_OPEN)
         key = hashlib.sha1(prompt[start : prompt.find(DATA_CLOSE, start)].encode()).hexdigest()
         cached = self._answers.get(key)

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from schedbench.problems.base import INSTANCE_SCHEMA_ID
 from schedbench.problems.errors import SchedbenchError
 
 TEMPLATE_VERSION = "v1"
@@ -157,8 +158,6 @@ def compact_data(inst: Any, *, descriptions: bool = False) -> dict[str, Any]:
 
 def instance_dict_from_data(data: dict[str, Any]) -> dict[str, Any]:
     """Turn a compact data block back into the canonical instance JSON object."""
-    from schedbench.problems.base import INSTANCE_SCHEMA_ID
-
     problem = data.get("problem")
     head = {"schema": INSTANCE_SCHEMA_ID, "problem": problem, "name": data["name"]}
     if problem == "smtt":

@@ -10,13 +10,12 @@ import numpy as np
 
 from schedbench.problems.base import MAX_MAGNITUDE, Verification, Violation
 from schedbench.problems.errors import SchedbenchError
+from schedbench.problems.schemas import INSTANCE_SCHEMAS, SOLUTION_SCHEMAS
 
 
 @cache
 def _validator(schema_key: str, problem: str):
     import jsonschema
-
-    from schedbench.problems.schemas import INSTANCE_SCHEMAS, SOLUTION_SCHEMAS
 
     schema = (INSTANCE_SCHEMAS if schema_key == "instance" else SOLUTION_SCHEMAS)[problem]
     return jsonschema.Draft202012Validator(schema)

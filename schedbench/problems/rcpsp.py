@@ -335,14 +335,14 @@ def _check_windows(inst: RcpspInstance, starts: np.ndarray, ends: np.ndarray, ou
                 (inst.task_names[i],),
             )
         )
-    for i, deadline in enumerate(inst.deadlines):
-        if deadline is not None and ends[i] > deadline:
+    for task, deadline in enumerate(inst.deadlines):
+        if deadline is not None and ends[task] > deadline:
             out.append(
                 Violation(
                     "deadline",
-                    f"{inst.task_names[i]!r} ends at {ends[i]} after its deadline {deadline}",
-                    int(ends[i] - deadline),
-                    (inst.task_names[i],),
+                    f"{inst.task_names[task]!r} ends at {ends[task]} after its deadline {deadline}",
+                    int(ends[task] - deadline),
+                    (inst.task_names[task],),
                 )
             )
 
@@ -413,10 +413,10 @@ def _check_resource(
     if not over.any():
         return
     edges = np.diff(np.concatenate([[False], over, [False]]).astype(np.int8))
-    for first, stop in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)):
-        lo, hi = int(times[first]), int(times[stop])
+    for begin, stop in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)):
+        lo, hi = int(times[begin]), int(times[stop])
         active = users[(starts[users] < hi) & (ends[users] > lo)]
-        peak = int(usage[first:stop].max())
+        peak = int(usage[begin:stop].max())
         out.append(
             Violation(
                 "capacity",

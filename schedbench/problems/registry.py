@@ -6,7 +6,7 @@ from types import ModuleType
 from typing import Any
 
 from schedbench.problems import jssp, rcpsp, smtt
-from schedbench.problems.base import INSTANCE_SCHEMA_ID, Verification
+from schedbench.problems.base import INSTANCE_SCHEMA_ID, Verification, Violation
 from schedbench.problems.errors import SchedbenchError
 from schedbench.problems.jssp import JsspInstance
 from schedbench.problems.rcpsp import RcpspInstance
@@ -45,8 +45,6 @@ def parse_instance(obj: Any, *, source: str | None = None, line: int | None = No
 def verify(instance: Instance, solution: Any) -> Verification:
     """Check a solution against its instance; every violation is listed and the objective recomputed."""
     if not isinstance(solution, dict):
-        from schedbench.problems.base import Violation
-
         return Verification(
             instance.name, False, None, [Violation("malformed", "solution is not a JSON object", 1)]
         )
