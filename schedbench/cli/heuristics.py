@@ -4,17 +4,7 @@ from __future__ import annotations
 
 import click
 
-from schedbench.cli._options import (
-    AT_LEAST_1,
-    POSITIVE,
-    no_progress_option,
-    output_option,
-    problem_option,
-    processes_option,
-    renamed_from,
-    seconds_option,
-    show_progress,
-)
+from schedbench.cli import _options as opt
 from schedbench.heuristics import list_heuristics
 from schedbench.heuristics.leaderboard import run_leaderboard
 from schedbench.heuristics.sandbox import Limits
@@ -28,7 +18,7 @@ def heuristics() -> None:
 
 
 @heuristics.command("list")
-@problem_option
+@opt.problem_option
 def heuristics_list(problem: str | None) -> None:
     """List the built-in rules by problem."""
     for h in list_heuristics(problem):
@@ -37,7 +27,7 @@ def heuristics_list(problem: str | None) -> None:
 
 @click.command()
 @click.argument("data", type=click.Path(exists=True, dir_okay=False))
-@output_option(help="Report folder.", folder=True)
+@opt.output_option(help="Report folder.", folder=True)
 @click.option("--references", type=click.Path(exists=True, dir_okay=False), help="Solve output JSONL.")
 @click.option(
     "--heuristics", "names", default="all", show_default=True, help="Comma-separated rules, or all."
@@ -45,18 +35,22 @@ def heuristics_list(problem: str | None) -> None:
 @click.option(
     "--plugin", "plugins", multiple=True, type=click.Path(exists=True, dir_okay=False), help="Rule file."
 )
-@processes_option(None, help="Processes running rules side by side (default: CPU count).")
+@opt.processes_option(None, help="Processes running rules side by side (default: CPU count).")
 @click.option(
-    "--cpu-limit", type=AT_LEAST_1, default=10, show_default=True, help="Plug-in CPU seconds per instance."
+    "--cpu-limit",
+    type=opt.AT_LEAST_1,
+    default=10,
+    show_default=True,
+    help="Plug-in CPU seconds per instance.",
 )
-@seconds_option("--plugin-timeout", 30.0, help="Plug-in wall seconds per instance.")
+@opt.seconds_option("--plugin-timeout", 30.0, help="Plug-in wall seconds per instance.")
 @click.option(
-    "--memory-mb", type=AT_LEAST_1, default=2048, show_default=True, help="Plug-in address space (MiB)."
+    "--memory-mb", type=opt.AT_LEAST_1, default=2048, show_default=True, help="Plug-in address space (MiB)."
 )
 @click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
-@no_progress_option
-@renamed_from("--workers", "processes", type=AT_LEAST_1)
-@renamed_from("--timeout", "plugin_timeout", type=POSITIVE)
+@opt.no_progress_option
+@opt.renamed_from("--workers", "processes", type=opt.AT_LEAST_1)
+@opt.renamed_from("--timeout", "plugin_timeout", type=opt.POSITIVE)
 def leaderboard(
     data: str,
     output: str,
@@ -85,7 +79,7 @@ def leaderboard(
         limits=Limits(
             cpu_seconds=cpu_limit, wall_seconds=plugin_timeout, memory_bytes=memory_mb * 1024 * 1024
         ),
-        progress=show_progress(no_progress),
+        progress=opt.show_progress(no_progress),
     )
     result.files += write_reports(result, output, plots=not no_plots)
     terminal = console()

@@ -12,17 +12,17 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import Enum
 from typing import Any
 
 from schedbench.problems import SOLUTION_SCHEMA_ID, Instance, SchedbenchError
+from schedbench.registry import Word
 
 SOLVE_RESULT_ID = "schedbench/solve-result/v1"
 SCHEDULE_KEYS = ("starts", "sequence")
 _CONVERT = "re-run `schedbench solve` on its instances to write it again"
 
 
-class SolveStatus(str, Enum):
+class SolveStatus(Word):
     """How a solve ended. ``optimal`` and ``feasible`` carry a verified schedule."""
 
     OPTIMAL = "optimal"
@@ -30,9 +30,6 @@ class SolveStatus(str, Enum):
     INFEASIBLE = "infeasible"
     UNKNOWN = "unknown"
     ERROR = "error"
-
-    def __str__(self) -> str:
-        return self.value
 
     @property
     def has_schedule(self) -> bool:
