@@ -176,3 +176,12 @@ def test_a_full_disk_leaves_the_old_file_and_no_temporary(tmp_path, monkeypatch)
         write_jsonl_atomic(target, _records(3), overwrite=True)
     assert target.read_text() == "old\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.jsonl"]
+
+
+def test_a_lone_surrogate_is_refused_but_a_pair_is_kept(tmp_path):
+    path = tmp_path / "s.jsonl"
+    path.write_text('{"name": "\\ud83d\\ude00"}\n{"name": "\\ud800x"}\n')
+    with pytest.raises(SchedbenchError, match=r"s\.jsonl:2: .*lone surrogate"):
+        list(iter_jsonl(path))
+    path.write_text('{"name": "\\ud83d\\ude00"}\n')
+    assert list(iter_jsonl(path)) == [(1, {"name": "\U0001f600"})]
