@@ -207,7 +207,7 @@
       svg.append(s("line", { class: "grid", x1: x(t), x2: x(t), y1: T, y2: ganttH }));
       svg.append(s("text", { x: x(t), y: ganttH + 14, "text-anchor": "middle" }, String(t)));
     }
-    svg.append(s("text", { x: L - 6, y: ganttH + 14, "text-anchor": "end" }, "time"));
+    svg.append(s("text", { x: L - 16, y: ganttH + 14, "text-anchor": "end" }, "time"));
     const bands = s("g", { class: "bands" });
     svg.append(bands);
     const small = view.bars.length <= 60;
@@ -513,6 +513,7 @@
     out.push(holder);
     if (shard === null) {
       holder.replaceChildren(h("p", null, `This record is not in the export (${run.note}).`));
+      setTimeout(() => document.documentElement.setAttribute("data-ready", "sample"));
       return out;
     }
     SB.need(`r${val(row, "run")}-${String(shard).padStart(4, "0")}`).then((data) => {
@@ -614,14 +615,15 @@
     out.push(holder);
     if (shard === null || shard === undefined) {
       holder.append(h("p", null, `No schedule: ${board.schedules}.`));
+      setTimeout(() => document.documentElement.setAttribute("data-ready", "schedule"));
       return out;
     }
     SB.need(`b${b}-${String(shard).padStart(4, "0")}`).then((data) => {
       const got = (data[name] || {})[rule];
+      document.documentElement.setAttribute("data-ready", "schedule");
       if (!got || !got.schedule) return holder.append(h("p", null, "This rule's schedule was not rebuilt (plug-ins are not re-run)."));
       const chart = gantt(got.schedule, got.violations);
       holder.append(h("p", null, `objective ${fmt(got.objective)}`), violationList(got.violations, chart), chart.node, scheduleTable(got.schedule));
-      document.documentElement.setAttribute("data-ready", "schedule");
     });
     return out;
   }
@@ -649,8 +651,8 @@
     else if (name === "samples") view = viewSamples(q);
     else if (name === "sample") view = viewSample(Number(parts[1]));
     else if (name === "compare") view = viewCompare(Number(parts[1]), Number(parts[2]));
-    else if (name === "board" && parts[2] === "rule") view = viewRule(Number(parts[1]), parts[3]);
-    else if (name === "board" && parts[2] === "instance") view = viewBoardInstance(Number(parts[1]), parts[3], q);
+    else if (name === "board" && parts[2] === "rule") (view = viewRule(Number(parts[1]), parts[3])), (name = "rule");
+    else if (name === "board" && parts[2] === "instance") (view = viewBoardInstance(Number(parts[1]), parts[3], q)), (name = "instance");
     else if (name === "board") view = viewBoard(Number(parts[1]), q);
     else view = viewHome();
     main().replaceChildren(...[view].flat(Infinity).filter(Boolean));
@@ -658,7 +660,7 @@
     const h1 = main().querySelector("h1");
     document.title = (h1 ? h1.textContent + " — " : "") + "schedbench report";
     if (h1 && !(document.activeElement && ["SELECT", "INPUT"].includes(document.activeElement.tagName))) h1.focus();
-    if (name !== "sample") document.documentElement.setAttribute("data-ready", name);
+    if (name !== "sample" && name !== "instance") document.documentElement.setAttribute("data-ready", name);
   }
   document.addEventListener("keydown", (ev) => {
     if (ev.ctrlKey || ev.metaKey || ev.altKey || /^(INPUT|SELECT|TEXTAREA)$/.test(ev.target.tagName)) return;
