@@ -17,7 +17,7 @@ from schedbench.cli import main
 from schedbench.llm_eval.records import read_run
 from schedbench.records.leaderboard import read_leaderboard
 from schedbench.reports.html import CSP, Selection, script_payload, write_html
-from schedbench.reports.html.llm import compare_runs
+from schedbench.reports.html.llm import _copied, compare_runs
 from schedbench.reports.leaderboard import write_reports
 from schedbench.reports.llm import make_report
 
@@ -180,19 +180,42 @@ def test_build_is_deterministic_and_cleans_stale_data(html_inputs, tmp_path):
     assert not (tmp_path / "a" / "data" / "r0-0099.js").exists()
 
 
-def test_over_budget_keeps_failures_and_a_few_per_level(html_inputs, tmp_path):
+def test_over_budget_keeps_a_few_feasible_per_level_and_failures_in_turn(html_inputs, tmp_path):
     write_html(tmp_path, [html_inputs.run_a], selection=Selection(max_bytes=1, per_level=1))
     index = _index(tmp_path)
     col = {c: i for i, c in enumerate(index["columns"])}
     rows = index["samples"]
     kept = [r for r in rows if r[col["shard"]] is not None]
-    assert all(
-        r[col["shard"]] is not None for r in rows if index["outcomes"][r[col["outcome"]]] != "feasible"
-    )
-    feasible_kept = [r for r in kept if index["outcomes"][r[col["outcome"]]] == "feasible"]
-    levels = {(r[col["problem"]], r[col["level"]]) for r in rows}
-    assert len(feasible_kept) <= len(levels) and len(kept) < len(rows)
-    assert "budget" in index["runs"][0]["note"]
+    feasible_levels = {
+        (r[col["problem"]], r[col["level"]])
+        for r in rows
+        if index["outcomes"][r[col["outcome"]]] == "feasible"
+    }
+    assert len(kept) == len(feasible_levels)  # one feasible per level; no failure fits in 1 byte
+    assert "0 of 8 failures" in index["runs"][0]["note"] and "budget" in index["runs"][0]["note"]
+    # a sample that is not copied still opens: the page says why
+    assert len(kept) < len(rows)
+
+    rows_ = [
+        {"problem": "p", "level": lv, "outcome": o}
+        for lv, o in [(1, "infeasible")] * 5 + [(2, "parse_error")]
+    ]
+    rows_ += [{"problem": "p", "level": 1, "outcome": "feasible"}] * 3
+    keep, note = _copied(rows_, [10] * len(rows_), Selection(max_bytes=30, per_level=1))
+    assert keep == [
+        True,
+        False,
+        False,
+        False,
+        False,
+        True,
+        True,
+        False,
+        False,
+    ]  # level 2's failure not crowded out
+    assert "2 of 6 failures" in note
+    keep, note = _copied(rows_, [10] * len(rows_), Selection(max_bytes=90, per_level=1))
+    assert keep == [True] * len(rows_) and note.startswith("all 9")
 
 
 def test_compare_counts_instances_one_run_solves():

@@ -15,14 +15,14 @@ from importlib import resources
 from pathlib import Path
 
 from schedbench.datasets.files import StrPath
-from schedbench.datasets.jsonl import JsonValue
+from schedbench.datasets.jsonl import JsonValue, dumps
 from schedbench.llm_eval.records import read_run
 from schedbench.problems import SchedbenchError
 from schedbench.records.leaderboard import AGGREGATE_FILE, RECORDS_FILE, read_leaderboard
 from schedbench.reports.html.board import board_payload
 from schedbench.reports.html.llm import Selection, llm_payloads
 
-__all__ = ["Selection", "script_payload", "write_html"]
+__all__ = ["Selection", "script_payload", "script_text", "write_html"]
 
 CSP = (
     "default-src 'none'; script-src 'self' 'unsafe-inline' file:; style-src 'unsafe-inline'; "
@@ -32,12 +32,16 @@ INDEX_SCHEMA = 1
 _DATA_NAME = re.compile(r"^(index|[rb]\d+-\d{4})\.js$")
 
 
-def script_payload(name: str, payload: JsonValue) -> str:
-    """``SB.load(name, payload);`` with the JSON escaped so no ``</script>``, ``<!--`` or line separator
-    inside a string can end or break the script."""
-    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=True)
-    text = text.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+def script_text(name: str, json_text: str) -> str:
+    """``SB.load(name, payload);`` from the payload's JSON text, escaped so no ``</script>``, ``<!--`` or
+    line separator inside a string can end or break the script (``<`` only occurs inside JSON strings)."""
+    text = json_text.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
     return f"SB.load({json.dumps(name)},{text});\n"
+
+
+def script_payload(name: str, payload: JsonValue) -> str:
+    """`script_text` of a JSON value."""
+    return script_text(name, dumps(payload))
 
 
 def _asset(name: str) -> str:
@@ -85,7 +89,7 @@ def write_html(
     for b_i, (path, _) in enumerate(p for p in kinds if p[1] == "board"):
         part, more = board_payload(read_leaderboard(path), b_i, path.name, data)
         boards.append(part)
-        shards.update(more)
+        shards.update((name, dumps(payload)) for name, payload in more.items())
     index = {"schema": INDEX_SCHEMA, **llm, "boards": boards}
     root = Path(out)
     folder = root / "data"
@@ -95,8 +99,8 @@ def write_html(
             stale.unlink()
     written = [root / "index.html"]
     written[0].write_text(shell(), encoding="utf-8")
-    for name, payload in {"index": index, **shards}.items():
+    for name, text in {"index": dumps(index), **shards}.items():
         path = folder / f"{name}.js"
-        path.write_text(script_payload(name, payload), encoding="utf-8")
+        path.write_text(script_text(name, text), encoding="utf-8")
         written.append(path)
     return written

@@ -147,21 +147,41 @@ def _full_record(rec: Json, inst: Instance | None) -> Json:
 
 
 def _copied(rows: list[Json], sizes: list[int], selection: Selection) -> tuple[list[bool], str]:
+    """Which records to copy, and the sentence the page shows about it.
+
+    Under the budget: all. Over it: the first ``per_level`` feasible samples of each level, then every
+    failure while the budget lasts, taken in turn from each (problem, level, outcome), so a level with
+    many failures cannot crowd out the others.
+    """
     total = sum(sizes)
     if total <= selection.max_bytes:
         return [True] * len(rows), f"all {len(rows)} full records are in this export"
-    keep = [r["outcome"] != "feasible" for r in rows]
+    keep = [False] * len(rows)
+    used = 0
     seen: dict[tuple[JsonValue, ...], int] = defaultdict(int)
+    queues: dict[tuple[JsonValue, ...], list[int]] = defaultdict(list)
     for i, r in enumerate(rows):
-        if not keep[i]:
+        if r["outcome"] == "feasible":
             key = (r.get("problem"), r.get("level"))
             if seen[key] < selection.per_level:
                 seen[key] += 1
                 keep[i] = True
+                used += sizes[i]
+        else:
+            queues[(r.get("problem"), r.get("level"), r["outcome"])].append(i)
+    failures = sum(len(q) for q in queues.values())
+    taken = 0
+    for rank in range(max((len(q) for q in queues.values()), default=0)):
+        for queue in queues.values():
+            if rank < len(queue) and used + sizes[queue[rank]] <= selection.max_bytes:
+                keep[queue[rank]] = True
+                used += sizes[queue[rank]]
+                taken += 1
+    which = "every failure" if taken == failures else f"{taken} of {failures} failures (spread over levels)"
     note = (
         f"{sum(keep)} of {len(rows)} full records are in this export ({total / 1e6:.1f} MB would exceed the "
-        f"{selection.max_bytes / 1e6:.0f} MB budget): every failure and the first {selection.per_level} "
-        "feasible samples per level; the index and every statistic cover all samples"
+        f"{selection.max_bytes / 1e6:g} MB budget): {which} and the first {selection.per_level} feasible "
+        "samples per level; the sample list and every statistic cover all samples"
     )
     return keep, note
 
@@ -241,37 +261,40 @@ def compare_runs(a: list[Json], b: list[Json]) -> Json:
 
 
 class _Packer:
-    """Packs records into shards named ``<prefix>-0000``, ... of at most SHARD_RECORDS records and
-    about SHARD_BYTES each, with the prompts of their instances."""
+    """Packs records (as JSON text) into shards named ``<prefix>-0000``, ... of at most SHARD_RECORDS
+    records and about SHARD_BYTES each, with the prompts of their instances."""
 
-    def __init__(self, prefix: str, out: dict[str, JsonValue]) -> None:
+    def __init__(self, prefix: str, out: dict[str, str]) -> None:
         self.prefix, self.out = prefix, out
         self.number, self.size = 0, 0
-        self.records: list[JsonValue] = []
-        self.prompts: dict[str, JsonValue] = {}
+        self.records: list[str] = []
+        self.prompts: dict[str, str] = {}
 
-    def add(self, record: Json, size: int) -> tuple[int, int]:
-        """Add a record; returns its (shard, slot)."""
-        if len(self.records) >= SHARD_RECORDS or (self.size and self.size + size > SHARD_BYTES):
+    def add(self, text: str, prompt_key: str, prompt: str) -> tuple[int, int]:
+        """Add a record and its prompt; returns its (shard, slot)."""
+        if len(self.records) >= SHARD_RECORDS or (self.size and self.size + len(text) > SHARD_BYTES):
             self.close()
-        self.records.append(record)
-        self.size += size
+        self.records.append(text)
+        self.prompts.setdefault(prompt_key, prompt)
+        self.size += len(text)
         return self.number, len(self.records) - 1
 
     def close(self) -> None:
         if self.records:
-            self.out[f"{self.prefix}-{self.number:04d}"] = {"records": self.records, "prompts": self.prompts}
+            prompts = ",".join(f"{dumps(k)}:{v}" for k, v in self.prompts.items())
+            text = '{"records":[' + ",".join(self.records) + '],"prompts":{' + prompts + "}}"
+            self.out[f"{self.prefix}-{self.number:04d}"] = text
             self.number += 1
         self.size, self.records, self.prompts = 0, [], {}
 
 
 def llm_payloads(
     runs: list[Run], selection: Selection, *, tau: float = 0.5, weights: str = "k"
-) -> tuple[Json, dict[str, JsonValue]]:
-    """The index part for ``runs`` and the shards (name -> payload)."""
+) -> tuple[Json, dict[str, str]]:
+    """The index part for ``runs`` and the shards (name -> payload as JSON text)."""
     strings = Strings()
     index_rows: list[list[JsonValue]] = []
-    shards: dict[str, JsonValue] = {}
+    shards: dict[str, str] = {}
     headers: list[Json] = []
     aggregates: list[Json] = []
     all_rows: list[list[Json]] = []
@@ -280,9 +303,12 @@ def llm_payloads(
         rows = run.rows()
         all_rows.append(rows)
         instances, why = _instances(run)
-        full = [_full_record(rec, instances.get(rec["instance"])) for rec in rows]
-        redacted = [redactor.json(rec) for rec in full]
-        texts = [dumps(rec) for rec in redacted]
+        texts, prompt_keys = [], []
+        for rec in rows:
+            full = _full_record(rec, instances.get(rec["instance"]))
+            full["prompt_key"] = f"{rec['instance']}\x1f{rec.get('rendering')}"
+            prompt_keys.append(full["prompt_key"])
+            texts.append(redactor.text(dumps(full)))
         keep, note = _copied(rows, [len(t) for t in texts], selection)
         header = _run_header(run, redactor)
         header["note"] = note
@@ -290,14 +316,13 @@ def llm_payloads(
         headers.append(header)
         aggregates.append(_aggregates(rows))
         packer = _Packer(f"r{r_i}", shards)
-        for rec, record, text, copy in zip(rows, redacted, texts, keep):
+        prompts: dict[str, str] = {}  # one rendering per instance and rendering, shared by the shards
+        for rec, text, key, copy in zip(rows, texts, prompt_keys, keep):
             shard = place = None
             if copy:
-                key = f"{rec['instance']}\x1f{rec.get('rendering')}"
-                record["prompt_key"] = key
-                shard, place = packer.add(record, len(text))
-                if key not in packer.prompts:
-                    packer.prompts[key] = redactor.json(_prompt(rec, instances.get(rec["instance"]), why))
+                if key not in prompts:
+                    prompts[key] = redactor.text(dumps(_prompt(rec, instances.get(rec["instance"]), why)))
+                shard, place = packer.add(text, key, prompts[key])
             codes = sorted((rec.get("violation_counts") or {}).keys())
             usage = rec.get("usage") if isinstance(rec.get("usage"), dict) else {}
             index_rows.append(
