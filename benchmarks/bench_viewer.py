@@ -68,11 +68,11 @@ def write_run(root: Path, samples: int, seed: int = 0) -> Path:
     objs = [_instance(rng, f"i{k:05d}", 1 + k % 10) for k in range(n_inst)]
     data = root / "data.jsonl"
     data.write_text("".join(json.dumps(o) + "\n" for o in objs))
+    parsed = [parse_instance(o) for o in objs]
+    prompts = [build_prompt(inst, "synthetic") for inst in parsed]
     lines = []
     for k in range(samples):
-        obj = objs[k % n_inst]
-        inst = parse_instance(obj)
-        prompt = build_prompt(inst, "synthetic")
+        obj, inst, prompt = objs[k % n_inst], parsed[k % n_inst], prompts[k % n_inst]
         spread = 10 + 6 * obj["meta"]["level"]
         starts = {t["name"]: rng.randint(0, spread) for t in obj["tasks"]}
         check = verify(inst, {"starts": starts})

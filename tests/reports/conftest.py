@@ -70,6 +70,8 @@ class Fixture:
     board: Path
     board_data: Path
     hostile_index: int  # position in run A's samples.jsonl of the record whose content is hostile
+    hostile: str = HOSTILE  # markup with script put in a model answer and in a task description
+    secret: str = SECRET  # the API key's value while the runs ran and while the report is built
 
 
 def _eval(root: Path, url: str, run: str, api_key_env: str) -> Path:

@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import SECRET, Fixture
 
 from schedbench.reports.html import write_html
 
@@ -52,11 +51,11 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture(scope="module")
-def report(html_inputs: Fixture, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def report(html_inputs, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("browser") / "report"
     paths = [html_inputs.run_a, html_inputs.run_b, html_inputs.board]
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("SB_TEST_KEY", SECRET)  # set where the report is built, as where the run ran
+        mp.setenv("SB_TEST_KEY", html_inputs.secret)  # set where the report is built, as where the run ran
         write_html(out, paths, data=html_inputs.board_data)
     return out
 
@@ -164,7 +163,7 @@ def test_model_html_is_shown_as_text(page, html_inputs):
     p = page.open(f"#/sample/{html_inputs.hostile_index}", "sample")
     shown = p.locator("#response").inner_text()
     assert "<script>window.PWNED=1</script>" in shown and "onerror" in shown
-    assert SECRET not in shown and "[redacted]" in shown
+    assert html_inputs.secret not in shown and "[redacted]" in shown
     assert p.evaluate("window.PWNED") is None
     assert p.locator("main img").count() == 0 and p.locator("main script").count() == 0
     page.open("#/samples?q=r1", "samples")

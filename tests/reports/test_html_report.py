@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import HOSTILE, SECRET, Fixture
 
 from schedbench.cli import main
 from schedbench.llm_eval.records import read_run
@@ -31,10 +30,12 @@ def load_data(path: Path) -> tuple[str, object]:
 
 
 @pytest.fixture(scope="module")
-def built(html_inputs: Fixture, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def built(html_inputs, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("out") / "report"
     mp = pytest.MonkeyPatch()
-    mp.setenv("SB_TEST_KEY", SECRET)  # the key is set where the report is built, as where the run ran
+    mp.setenv(
+        "SB_TEST_KEY", html_inputs.secret
+    )  # the key is set where the report is built, as where the run ran
     try:
         result = CliRunner().invoke(
             main,
@@ -136,7 +137,7 @@ def test_sample_index_and_shards_cover_every_record(built, html_inputs):
     assert prompts and all(p["status"].startswith("re-rendered") for p in prompts)
 
 
-def test_model_text_is_data_never_markup(built):
+def test_model_text_is_data_never_markup(built, html_inputs):
     shell = (built / "index.html").read_text()
     assert "innerHTML" not in shell and "insertAdjacentHTML" not in shell and "document.write" not in shell
     for path in (built / "data").glob("*.js"):
@@ -144,15 +145,15 @@ def test_model_text_is_data_never_markup(built):
         assert "<" not in text  # so no </script>, <!-- or tag can occur inside a data script
     payloads = [load_data(p)[1] for p in (built / "data").glob("r0-*.js")]
     contents = [r.get("content") or "" for p in payloads for r in p["records"]]
-    assert any(HOSTILE in c for c in contents)  # kept verbatim, as data
+    assert any(html_inputs.hostile in c for c in contents)  # kept verbatim, as data
     messages = [m["content"] for p in payloads for x in p["prompts"].values() for m in x["messages"]]
     assert any("<script>window.PWNED=1</script>" in m for m in messages)  # a task description, as JSON
 
 
-def test_no_secret_and_no_outside_url(built):
+def test_no_secret_and_no_outside_url(built, html_inputs):
     for path in [built / "index.html", *(built / "data").glob("*.js")]:
         text = path.read_text()
-        assert SECRET not in text, path
+        assert html_inputs.secret not in text, path
         assert "user:" not in text, path
     shell = (built / "index.html").read_text()
     assert f'content="{CSP}"' in shell and "default-src 'none'" in CSP and "connect-src 'none'" in CSP

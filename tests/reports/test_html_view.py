@@ -6,13 +6,12 @@ import threading
 import urllib.request
 
 from click.testing import CliRunner
-from conftest import Fixture
 
 from schedbench.cli import main
 from schedbench.cli.report import cache_folder, serve
 
 
-def test_view_builds_into_the_cache_not_the_run(html_inputs: Fixture, tmp_path, monkeypatch):
+def test_view_builds_into_the_cache_not_the_run(html_inputs, tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     before = sorted(p.name for p in html_inputs.run_a.iterdir())
     result = CliRunner().invoke(main, ["view", str(html_inputs.run_a), "--no-open"])
@@ -24,7 +23,7 @@ def test_view_builds_into_the_cache_not_the_run(html_inputs: Fixture, tmp_path, 
     assert sorted(p.name for p in html_inputs.run_a.iterdir()) == before
 
 
-def test_serve_is_loopback_only_and_read_only(html_inputs: Fixture, tmp_path):
+def test_serve_is_loopback_only_and_read_only(html_inputs, tmp_path):
     from schedbench.reports.html import write_html
 
     write_html(tmp_path, [html_inputs.run_a])

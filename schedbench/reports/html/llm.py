@@ -146,6 +146,13 @@ def _full_record(rec: Json, inst: Instance | None) -> Json:
     return out
 
 
+def _masked(redactor: Redactor, text: str) -> str:
+    """``redactor.text``, skipped when nothing in ``text`` could match (no secret, no ``@``, no ``=``)."""
+    if redactor.secrets or "@" in text or "=" in text:
+        return redactor.text(text)
+    return text
+
+
 def _copied(rows: list[Json], sizes: list[int], selection: Selection) -> tuple[list[bool], str]:
     """Which records to copy, and the sentence the page shows about it.
 
@@ -308,7 +315,7 @@ def llm_payloads(
             full = _full_record(rec, instances.get(rec["instance"]))
             full["prompt_key"] = f"{rec['instance']}\x1f{rec.get('rendering')}"
             prompt_keys.append(full["prompt_key"])
-            texts.append(redactor.text(dumps(full)))
+            texts.append(_masked(redactor, dumps(full)))
         keep, note = _copied(rows, [len(t) for t in texts], selection)
         header = _run_header(run, redactor)
         header["note"] = note
@@ -321,7 +328,7 @@ def llm_payloads(
             shard = place = None
             if copy:
                 if key not in prompts:
-                    prompts[key] = redactor.text(dumps(_prompt(rec, instances.get(rec["instance"]), why)))
+                    prompts[key] = _masked(redactor, dumps(_prompt(rec, instances.get(rec["instance"]), why)))
                 shard, place = packer.add(text, key, prompts[key])
             codes = sorted((rec.get("violation_counts") or {}).keys())
             usage = rec.get("usage") if isinstance(rec.get("usage"), dict) else {}
