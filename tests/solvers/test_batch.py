@@ -10,12 +10,11 @@ import sys
 import time
 from pathlib import Path
 
-from solver_instances import random_jssp, random_smtt
+from helpers.instances import random_jssp, random_smtt
+from helpers.paths import REPO
 
 from schedbench.problems import parse_instance, verify
 from schedbench.solvers.batch import solve_file
-
-REPO = Path(__file__).resolve().parents[1]
 
 
 def write_instances(path: Path, count: int) -> list[str]:

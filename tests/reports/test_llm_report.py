@@ -4,19 +4,14 @@ from __future__ import annotations
 
 import csv
 import json
-import sys
-from pathlib import Path
 
 from click.testing import CliRunner
+from helpers.llm import config, rcpsp, records_of, write_data
 
 from schedbench.cli import main
 from schedbench.llm_eval.baseline_server import BaselineConfig, ServerThread
 from schedbench.llm_eval.runner import run_eval
 from schedbench.reports.llm import make_report
-
-if str(Path(__file__).resolve().parent) not in sys.path:  # helpers importable under any --import-mode
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-from llm_helpers import config, rcpsp, records_of, write_data  # noqa: E402
 
 
 def test_report_tables_match_records_and_files_are_written(tmp_path):

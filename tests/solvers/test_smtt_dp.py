@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import itertools
 import json
-from pathlib import Path
 
 import pytest
+from helpers.paths import DATA as SHARED_DATA
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from schedbench.solvers.smtt_dp import MAX_DP_JOBS, solve_smtt_dp
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "smtt-paper"
+DATA = SHARED_DATA / "smtt-paper"
 
 
 def weighted_tardiness(order, p, d, w) -> int:

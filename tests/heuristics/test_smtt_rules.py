@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers.paths import DATA
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from schedbench.heuristics import list_heuristics, run_heuristic
 from schedbench.heuristics import smtt_rules as rules
 from schedbench.problems import parse_instance, verify
-
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
 def smtt(p, d, w=None, name="t"):

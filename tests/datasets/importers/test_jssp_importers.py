@@ -6,11 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers.paths import DATA
 
 from schedbench.datasets.importers import import_files
 from schedbench.problems import SchedbenchError, parse_instance
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 JSSP = DATA / "jssp"
 needs_data = pytest.mark.skipif(not JSSP.is_dir(), reason="../shared/data is absent")
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers.paths import DATA as SHARED_DATA
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -14,7 +14,7 @@ from schedbench.problems.errors import SchedbenchError
 from schedbench.solvers.smtt_dp import solve_smtt_dp
 from schedbench.solvers.smtt_exact import Rules, solve_smtt_exact
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "smtt-paper"
+DATA = SHARED_DATA / "smtt-paper"
 
 
 def tardiness(order, p, d) -> int:

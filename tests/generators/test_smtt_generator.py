@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers.paths import DATA
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -15,7 +15,6 @@ from schedbench.datasets import dumps
 from schedbench.generators.smtt import due_date_interval, generate_smtt, parse_float_list
 from schedbench.problems import SchedbenchError, parse_instance
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 FACTORS = st.sampled_from([0.0, 0.2, 0.4, 0.6, 0.8, 1.0])
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import ast
 import json
-import sys
 from collections import Counter
 from pathlib import Path
 
 import pytest
+from helpers.llm import config, records_of, write_data
 from jsonschema import Draft202012Validator
 from werkzeug import Response
 
@@ -21,10 +21,6 @@ from schedbench.llm_eval.records import read_run
 from schedbench.llm_eval.runner import run_eval
 from schedbench.problems import SchedbenchError
 from schedbench.records import SAMPLE_RECORD, RoundResult, SampleRecord, sample_schema
-
-if str(Path(__file__).resolve().parent) not in sys.path:  # helpers importable under any --import-mode
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-from llm_helpers import config, records_of, write_data  # noqa: E402
 
 VALIDATOR = Draft202012Validator(sample_schema())
 

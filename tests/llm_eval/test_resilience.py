@@ -4,21 +4,16 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import time
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from helpers.llm import config, records_of, write_data
 
 from schedbench.cli import main
 from schedbench.llm_eval.baseline_server import BaselineConfig, ServerThread
 from schedbench.llm_eval.records import RecordWriter
 from schedbench.llm_eval.runner import EndpointDown, run_eval
-
-if str(Path(__file__).resolve().parent) not in sys.path:  # helpers importable under any --import-mode
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-from llm_helpers import config, records_of, write_data  # noqa: E402
 
 
 def keys(records: list[dict]) -> list[tuple[str, int]]:

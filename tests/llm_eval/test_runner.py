@@ -8,20 +8,17 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from helpers.llm import config, free_port, records_of, write_data
+from helpers.paths import REPO
 
 from schedbench.cli import main
 from schedbench.llm_eval.baseline_server import BaselineConfig, ServerThread
 from schedbench.llm_eval.metrics import summarize
 from schedbench.llm_eval.runner import run_eval
 from schedbench.problems import SchedbenchError, parse_instance, verify
-
-if str(Path(__file__).resolve().parent) not in sys.path:  # helpers importable under any --import-mode
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-from llm_helpers import config, free_port, records_of, write_data  # noqa: E402
 
 PLAN = {
     "s0": None,
@@ -188,7 +185,7 @@ def test_cli_sigint_then_sigkill_mid_run_then_resume_requests_nothing_twice(tmp_
     cmd = [sys.executable, "-m", "schedbench.cli", "llm", "eval", str(tmp_path / "data.jsonl")]
     cmd += ["--model", "schedbench-baseline", "-o", str(run), "--samples", "2", "--concurrency", "2"]
     cmd += ["--seed", "5", "--no-cache", "--timeout", "10"]
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
 
     def start_and_wait_for(lines: int) -> subprocess.Popen:
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -6,9 +6,9 @@ import itertools
 
 import numpy as np
 import pytest
+from helpers.instances import random_jssp, random_rcpsp, random_smtt
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from solver_instances import random_jssp, random_rcpsp, random_smtt
 
 from schedbench.generators import generate_jssp
 from schedbench.problems import parse_instance, verify

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from helpers.paths import DATA
 
 from schedbench.cli import main
 from schedbench.datasets import read_instances
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 needs_data = pytest.mark.skipif(not DATA.is_dir(), reason="../shared/data is absent")
 FT06 = "6 6\n" + "\n".join(
     [

@@ -6,11 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers.paths import DATA
 
 from schedbench.datasets.importers import import_files
 from schedbench.problems import SchedbenchError, parse_instance, verify
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 PSPLIB = DATA / "psplib"
 pytestmark = pytest.mark.skipif(not PSPLIB.is_dir(), reason="../shared/data is absent")
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from helpers.paths import DATA
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -13,7 +12,6 @@ from schedbench.generators._random import TaillardRandom
 from schedbench.generators.jssp import TAILLARD_SEEDS, generate_jssp, parse_taillard_seeds
 from schedbench.problems import SchedbenchError, parse_instance
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 needs_data = pytest.mark.skipif(not (DATA / "jssp").is_dir(), reason="shared data absent")
 
 

@@ -4,16 +4,13 @@ key reaches no file, and a rerun does not crash on anything cached."""
 from __future__ import annotations
 
 import json
-import sys
 import time
 from pathlib import Path
 
-from schedbench.llm_eval.runner import run_eval
+from helpers.hostile_endpoint import MODES, HostileServer, smtt_case
+from helpers.llm import config, records_of
 
-if str(Path(__file__).resolve().parent) not in sys.path:
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-from hostile_endpoint import MODES, HostileServer, smtt_case  # noqa: E402
-from llm_helpers import config, records_of  # noqa: E402
+from schedbench.llm_eval.runner import run_eval
 
 SECRET = "sk-test-SECRET-0123456789abcdef"
 

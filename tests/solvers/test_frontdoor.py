@@ -4,18 +4,16 @@ reference checks and the `auto` choice."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from solver_instances import random_smtt
+from helpers.instances import random_smtt
+from helpers.paths import DATA
 
 from schedbench.cli import main
 from schedbench.datasets.references import check_result, read_reference_file
 from schedbench.problems import SchedbenchError, parse_instance, verify
 from schedbench.solvers import RawResult, SolveOptions, finish, resolve_solver, solve
-
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
 def ft06():

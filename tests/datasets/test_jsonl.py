@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import os
 import stat
-import sys
 from pathlib import Path
 
 import pytest
+from helpers.llm import config, write_data
 
 from schedbench.datasets import JsonlAppender, iter_jsonl, write_jsonl_atomic
 from schedbench.datasets.files import write_text_atomic
@@ -16,10 +16,6 @@ from schedbench.datasets.jsonl import expect_fields, read_jsonl_tolerant
 from schedbench.llm_eval.baseline_server import BaselineConfig, ServerThread
 from schedbench.llm_eval.runner import run_eval
 from schedbench.problems import SchedbenchError
-
-if str(Path(__file__).resolve().parent) not in sys.path:
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-from llm_helpers import config, write_data  # noqa: E402
 
 
 def _records(n: int) -> list[dict]:

@@ -13,9 +13,9 @@ import time
 from pathlib import Path
 
 import pytest
-from solver_instances import random_jssp
+from helpers.instances import random_jssp
+from helpers.paths import REPO
 
-REPO = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "PYTHONPATH": str(REPO)}
 # a deterministic-time limit on one worker makes every result repeatable; each takes a few seconds
 SOLVE = ["--solver", "cpsat", "--time-limit", "120", "--deterministic-time", "0.5", "--no-progress"]

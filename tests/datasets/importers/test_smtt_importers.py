@@ -12,11 +12,11 @@ import json
 from pathlib import Path
 
 import pytest
+from helpers.paths import DATA
 
 from schedbench.datasets.importers import import_files
 from schedbench.problems import SchedbenchError, parse_instance, verify
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 WT = DATA / "orlib-wt"
 PAPER = DATA / "smtt-paper"
 needs_data = pytest.mark.skipif(not DATA.is_dir(), reason="../shared/data is absent")

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from helpers.paths import DATA
 
 from schedbench.cli import main
 from schedbench.datasets import read_instances
-
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
 def run(*args: str):

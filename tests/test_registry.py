@@ -8,11 +8,11 @@ import math
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import jsonschema
 import pytest
-from solver_instances import random_jssp, random_rcpsp, random_smtt
+from helpers.instances import random_jssp, random_rcpsp, random_smtt
+from helpers.paths import REPO
 
 from schedbench.datasets.importers import IMPORTERS, list_importers
 from schedbench.heuristics import get_heuristic, list_heuristics, run_heuristic
@@ -21,8 +21,6 @@ from schedbench.problems import SchedbenchError, verify
 from schedbench.records import SOLVE_RESULT_ID, SolveResult, SolveStatus, record_schema
 from schedbench.solvers import SOLVERS, SolveOptions, list_solvers, resolve_solver, solve
 from schedbench.solvers.batch import solve_file
-
-REPO = Path(__file__).resolve().parents[1]
 
 
 def test_solver_registry_lists_every_solver_with_its_problems():

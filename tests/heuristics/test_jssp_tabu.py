@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
+from helpers.paths import DATA
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_heuristics_jssp_rcpsp import jssp_instance
+from test_jssp_rules import jssp_instance
 
 from schedbench.datasets.importers import orlib_jssp
 from schedbench.heuristics import run_heuristic
@@ -18,7 +17,7 @@ from schedbench.heuristics.jssp_tabu import sequences_from_starts, tabu_search
 from schedbench.problems import parse_instance, verify
 from schedbench.problems.jssp import lower_bound, makespan, solution_from_starts
 
-JSSP = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "jssp"
+JSSP = DATA / "jssp"
 needs_data = pytest.mark.skipif(not JSSP.is_dir(), reason="../shared/data is absent")
 
 
