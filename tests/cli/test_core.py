@@ -9,9 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from schedbench.datasets import JsonlAppender, write_jsonl_atomic
-from schedbench.problems import SchedbenchError
-
 GOOD = {
     "schema": "schedbench/instance/v1",
     "problem": "rcpsp",
@@ -99,28 +96,3 @@ def test_schema_command_prints_a_valid_schema() -> None:
     assert proc.returncode == 0
     assert json.loads(proc.stdout)["properties"]["problem"]["const"] == "smtt"
     assert run("schema", "tsp").returncode == 2
-
-
-def test_atomic_write_refuses_overwrite_and_leaves_nothing_on_error(tmp_path: Path) -> None:
-    target = tmp_path / "out.jsonl"
-    write_jsonl_atomic(target, [{"a": 1}])
-    with pytest.raises(SchedbenchError, match="already exists"):
-        write_jsonl_atomic(target, [{"a": 2}])
-    assert target.read_text() == '{"a":1}\n'
-
-    def exploding():
-        yield {"b": 1}
-        raise RuntimeError("generator died")
-
-    with pytest.raises(RuntimeError):
-        write_jsonl_atomic(tmp_path / "new.jsonl", exploding())
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.jsonl"]
-
-
-def test_appender_cuts_a_torn_last_line_and_resumes(tmp_path: Path) -> None:
-    path = tmp_path / "run.jsonl"
-    path.write_text('{"instance":"a"}\n{"instance":"b"}\n{"instan')
-    with JsonlAppender(path) as out:
-        assert out.done_keys() == {"a", "b"}
-        out.write({"instance": "c"})
-    assert [json.loads(line)["instance"] for line in path.read_text().splitlines()] == ["a", "b", "c"]

@@ -1,11 +1,14 @@
-"""`schedbench solvers list` and `heuristics list` print the registries; unknown names list the known ones."""
+"""The `solve` command group: `solvers list` prints the registry (unknown names list the known ones, here and in
+`heuristics list`), and `solve` reports malformed files, infeasibility and wrong references in one clear line."""
 
 from __future__ import annotations
 
+import json
+
 from click.testing import CliRunner
+from helpers.instances import ft06, infeasible_rcpsp_dict
 
 from schedbench.cli import main
-from schedbench.heuristics import list_heuristics
 from schedbench.solvers import SOLVERS, list_solvers
 
 
@@ -46,11 +49,37 @@ def test_unknown_problem_lists_the_known_ones() -> None:
         assert line.startswith("error: ") and all(f"'{p}'" in line for p in ("rcpsp", "smtt", "jssp"))
 
 
-def test_heuristics_list_prints_every_registered_rule() -> None:
-    result = run("heuristics", "list")
+def test_cli_malformed_file_is_one_line_exit_2(tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(
+        '{"schema": "schedbench/instance/v1", "problem": "smtt", "name": "x", "jobs": [{"name": 1}]}\n'
+    )
+    result = CliRunner().invoke(main, ["solve", str(bad)])
+    assert result.exit_code == 2
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error:") and "bad.jsonl:1" in lines[0]
+
+
+def test_cli_infeasible_is_one_clear_line(tmp_path):
+    path = tmp_path / "inf.jsonl"
+    path.write_text(json.dumps(infeasible_rcpsp_dict()) + "\n")
+    result = CliRunner().invoke(main, ["solve", str(path), "--time-limit", "5", "--no-progress"])
     assert result.exit_code == 0
-    listed = [tuple(line.split(None, 2)[:2]) for line in result.output.splitlines()]
-    assert listed == [(h.problem, h.name) for h in list_heuristics()]
-    smtt = run("heuristics", "list", "--problem", "smtt").output.splitlines()
-    assert smtt and all(line.startswith("smtt ") for line in smtt)
-    assert len(smtt) == len(list_heuristics("smtt"))
+    line = json.loads(result.stdout.splitlines()[0])
+    assert line["instance"] == "too_tight" and line["status"] == "infeasible" and line["infeasible_proven"]
+
+
+def test_cli_flags_a_wrong_optimal_reference_loudly(tmp_path):
+    inst = ft06()
+    src = tmp_path / "ft06.jsonl"
+    src.write_text(json.dumps(inst.to_dict()) + "\n")
+    refs = tmp_path / "reference.csv"
+    refs.write_text("instance,lower_bound,upper_bound,closed,source\nft06,56,56,True,a wrong claim\n")
+    out = tmp_path / "out.jsonl"
+    result = CliRunner().invoke(
+        main, ["solve", str(src), "--solver", "cpsat", "--references", str(refs), "-o", str(out)]
+    )
+    assert result.exit_code == 1
+    assert "REFERENCE CONTRADICTION" in result.output and "beats the reference optimum 56" in result.output
+    line = json.loads(out.read_text())
+    assert line["objective"] == 55 and line["reference_check"]["flags"]

@@ -1,21 +1,14 @@
-"""The one references module: kinds, provenance, every input it reads, verification, checks and gaps."""
+"""The one references module: kinds, provenance, every input it reads, verification, checks and gaps
+(the labels module is tested in test_labels.py)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
+from helpers.instances import GOLDEN_BEST, golden_smtt_dict
 
 from schedbench.datasets import write_jsonl_atomic
-from schedbench.datasets.labels import (
-    InstanceLabels,
-    instance_family,
-    instance_group,
-    instance_hash,
-    instance_level,
-    side_families,
-)
 from schedbench.datasets.references import (
     Reference,
     ReferenceKind,
@@ -30,21 +23,10 @@ from schedbench.datasets.references import (
 )
 from schedbench.problems import SchedbenchError, parse_instance
 
-# g's optimum is 141 (the leaderboard test's instance); this sequence reaches it
-G_JOBS = ([10, 11, 10, 10, 11, 10], [15, 11, 13, 11, 12, 11])
-G_BEST = [f"J{i}" for i in [3, 5, 2, 0, 1, 4]]
-
 
 def smtt(name: str, meta: dict | None = None) -> dict:
-    p, d = G_JOBS
-    jobs = [{"name": f"J{i}", "processing_time": a, "due_date": b} for i, (a, b) in enumerate(zip(p, d))]
-    return {
-        "schema": "schedbench/instance/v1",
-        "problem": "smtt",
-        "name": name,
-        "jobs": jobs,
-        "meta": meta or {},
-    }
+    """The paper's example `g` (optimum 141, reached by GOLDEN_BEST) under another name and meta."""
+    return golden_smtt_dict(name, meta or {})
 
 
 def test_kinds_are_one_vocabulary():
@@ -134,7 +116,7 @@ def test_solve_output_is_reverified_and_a_rejected_schedule_gives_no_reference(t
         solved,
         [
             # claims objective 1; the verifier says 141
-            {"instance": "g", "sequence": G_BEST, "status": "feasible", "objective": 1, "bound": 100},
+            {"instance": "g", "sequence": GOLDEN_BEST, "status": "feasible", "objective": 1, "bound": 100},
             {"instance": "f", "sequence": ["J0"], "status": "optimal", "objective": 1},  # not a schedule
             {"instance": "b", "status": "optimal", "objective": 3, "bound": 3},  # no schedule: bound only
             {"instance": "elsewhere", "status": "optimal", "objective": 1},
@@ -216,35 +198,3 @@ def test_sample_references_and_gaps_keep_the_0_1_llm_behaviour():
     assert reference_for_sample(parse_instance(smtt("n")), solutions, solved) is None
     pairs = [(5, 0), (0, 0), (3, 2), (None, 1), (1, None), (7, 7), (2, 3)]
     assert [sample_gap_pct(v, b) for v, b in pairs] == [None, 0.0, 50.0, None, None, 0.0, -33.333333]
-
-
-def test_labels_keep_the_0_1_llm_behaviour_and_the_leaderboard_groups():
-    metas = [
-        {},
-        {"level": 4, "family": "mine"},
-        {"phase": "side", "parameters": {"families": ["windows", "downtime"]}, "families": []},
-        {"phase": "precedence", "families": ["disjunctive"]},
-        {"class": "hard", "rdd": 0.2, "tf": 0.4},
-        {"rdd": 0.2, "tf": 0.4},
-    ]
-    expected = [  # pinned from 0.1's llm_eval.runner label functions
-        ((6, "jobs"), "-", None),
-        ((4, "meta.level"), "mine", None),
-        ((6, "jobs"), "side:downtime+windows", "base"),
-        ((6, "jobs"), "precedence", "disjunctive"),
-        ((6, "jobs"), "-", None),
-        ((6, "jobs"), "-", None),
-    ]
-    for meta, (level, family, sides) in zip(metas, expected):
-        inst = parse_instance(smtt("g", meta))
-        assert (instance_level(inst), instance_family(inst), side_families(inst)) == (level, family, sides)
-        assert instance_hash(inst) == "43d576a02ba9d219"  # meta never changes the hash
-    groups = [instance_group(parse_instance(smtt("g", meta))) for meta in metas]
-    assert groups == ["n=6", "n=6", "n=6", "n=6", "hard", "rdd=0.2,tf=0.4"]
-    labels = InstanceLabels.of(parse_instance(smtt("g", {"level": 2})))
-    assert InstanceLabels.from_dict(json.loads(json.dumps(labels.to_dict()))) == labels
-    # the hash ignores meta (references, labels), not the content
-    assert instance_hash(parse_instance(smtt("g", {"a": 1}))) == instance_hash(parse_instance(smtt("g")))
-    other = smtt("g")
-    other["jobs"][0]["due_date"] += 1
-    assert instance_hash(parse_instance(other)) != instance_hash(parse_instance(smtt("g")))

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers.instances import random_jssp_routes
 from helpers.paths import DATA
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_jssp_rules import jssp_instance
 
 from schedbench.datasets.importers import orlib_jssp
 from schedbench.heuristics import run_heuristic
@@ -28,7 +28,7 @@ def start_schedule(inst):
 @settings(max_examples=40, deadline=None)
 @given(st.integers(1, 7), st.integers(1, 5), st.integers(0, 10_000), st.booleans())
 def test_result_verifies_and_never_gets_worse(n, m, seed, zero):
-    inst = jssp_instance(n, m, seed, zero)
+    inst = random_jssp_routes(n, m, seed, zero)
     start = start_schedule(inst)
     result = tabu_search(inst, start, iterations=300, seed=seed)
     check = verify(inst, solution_from_starts(inst, result.starts))
@@ -40,7 +40,7 @@ def test_result_verifies_and_never_gets_worse(n, m, seed, zero):
 @settings(max_examples=15, deadline=None)
 @given(st.integers(2, 6), st.integers(2, 5), st.integers(0, 10_000))
 def test_same_seed_same_schedule(n, m, seed):
-    inst = jssp_instance(n, m, seed)
+    inst = random_jssp_routes(n, m, seed)
     start = start_schedule(inst)
     first = tabu_search(inst, start, iterations=200, seed=seed)
     second = tabu_search(inst, start, iterations=200, seed=seed)
@@ -49,7 +49,7 @@ def test_same_seed_same_schedule(n, m, seed):
 
 
 def test_machine_sequences_keep_start_order():
-    inst = jssp_instance(5, 4, 3)
+    inst = random_jssp_routes(5, 4, 3)
     start = start_schedule(inst)
     for seq in sequences_from_starts(inst, start):
         assert [int(start[o]) for o in seq] == sorted(int(start[o]) for o in seq)
@@ -57,14 +57,14 @@ def test_machine_sequences_keep_start_order():
 
 def test_stops_at_the_lower_bound():
     # one machine: every order is optimal, so the search proves it at once and does no iteration
-    inst = jssp_instance(5, 1, 7)
+    inst = random_jssp_routes(5, 1, 7)
     result = tabu_search(inst, start_schedule(inst), iterations=1000)
     assert result.makespan == lower_bound(inst)
     assert result.iterations == 0
 
 
 def test_needs_a_budget():
-    inst = jssp_instance(3, 3, 1)
+    inst = random_jssp_routes(3, 3, 1)
     with pytest.raises(ValueError, match="budget"):
         tabu_search(inst, start_schedule(inst))
     assert tabu_search(inst, start_schedule(inst), time_limit=0.05).makespan >= lower_bound(inst)

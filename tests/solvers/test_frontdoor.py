@@ -1,43 +1,17 @@
-"""Front door behaviour: published optima, infeasibility, malformed input, verification of claims,
-reference checks and the `auto` choice."""
+"""The solver front door: published optima, infeasibility, malformed input, verification of claims,
+reference checks and the `auto` choice (the `solve` command's side is in tests/cli/test_solve.py)."""
 
 from __future__ import annotations
 
 import json
 
 import pytest
-from click.testing import CliRunner
-from helpers.instances import random_smtt
+from helpers.instances import ft06, infeasible_rcpsp_dict, random_smtt
 from helpers.paths import DATA
 
-from schedbench.cli import main
 from schedbench.datasets.references import check_result, read_reference_file
 from schedbench.problems import SchedbenchError, parse_instance, verify
 from schedbench.solvers import RawResult, SolveOptions, finish, resolve_solver, solve
-
-
-def ft06():
-    if not (DATA / "jssp" / "ft06.txt").exists():
-        pytest.skip("shared data not present")
-    from schedbench.datasets.importers import import_files
-
-    result = import_files("orlib-jssp", [DATA / "jssp" / "ft06.txt"], DATA / "jssp" / "reference.csv")
-    return parse_instance(result.instances[0])
-
-
-def infeasible_rcpsp() -> dict:
-    """Two tasks that must both finish by 5 but need the whole of one resource for 3 each."""
-    return {
-        "schema": "schedbench/instance/v1",
-        "problem": "rcpsp",
-        "name": "too_tight",
-        "resources": [{"name": "crane", "capacity": 1}],
-        "tasks": [
-            {"name": "a", "duration": 3, "demands": {"crane": 1}, "deadline": 5},
-            {"name": "b", "duration": 3, "demands": {"crane": 1}, "deadline": 5},
-        ],
-        "precedences": [],
-    }
 
 
 @pytest.mark.parametrize("solver", ["cpsat", "mip"])
@@ -54,7 +28,7 @@ def test_ft06_is_55(solver):
 @pytest.mark.parametrize("mode", ["optimize", "feasibility"])
 def test_infeasible_instance_is_reported_not_raised(solver, mode):
     result = solve(
-        parse_instance(infeasible_rcpsp()), solver, SolveOptions(time_limit=20, mode=mode)
+        parse_instance(infeasible_rcpsp_dict()), solver, SolveOptions(time_limit=20, mode=mode)
     ).to_dict()
     assert result["status"] == "infeasible"
     assert result["infeasible_proven"] is True
@@ -62,7 +36,7 @@ def test_infeasible_instance_is_reported_not_raised(solver, mode):
 
 
 def test_downtime_makes_an_instance_infeasible_only_with_a_deadline():
-    obj = infeasible_rcpsp()
+    obj = infeasible_rcpsp_dict()
     obj["tasks"] = obj["tasks"][:1]
     obj["resources"][0]["downtime"] = [[1, 4]]
     obj["tasks"][0]["deadline"] = 6
@@ -76,7 +50,7 @@ def test_downtime_makes_an_instance_infeasible_only_with_a_deadline():
 
 
 def test_feasibility_mode_returns_a_verified_schedule():
-    obj = infeasible_rcpsp()
+    obj = infeasible_rcpsp_dict()
     obj["tasks"][1]["deadline"] = 6
     result = solve(parse_instance(obj), "cpsat", SolveOptions(mode="feasibility", time_limit=10)).to_dict()
     assert result["status"] == "feasible" and result["bound"] is None
@@ -161,39 +135,3 @@ def test_references_from_solve_output_and_csv(tmp_path):
     assert refs["b"]["kind"] == "best_known" and refs["b"]["lower_bound"] == 4
     if (DATA / "psplib" / "reference.csv").exists():
         assert read_reference_file(DATA / "psplib" / "reference.csv")["j301_1"].value == 43
-
-
-def test_cli_malformed_file_is_one_line_exit_2(tmp_path):
-    bad = tmp_path / "bad.jsonl"
-    bad.write_text(
-        '{"schema": "schedbench/instance/v1", "problem": "smtt", "name": "x", "jobs": [{"name": 1}]}\n'
-    )
-    result = CliRunner().invoke(main, ["solve", str(bad)])
-    assert result.exit_code == 2
-    lines = [line for line in result.output.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("error:") and "bad.jsonl:1" in lines[0]
-
-
-def test_cli_infeasible_is_one_clear_line(tmp_path):
-    path = tmp_path / "inf.jsonl"
-    path.write_text(json.dumps(infeasible_rcpsp()) + "\n")
-    result = CliRunner().invoke(main, ["solve", str(path), "--time-limit", "5", "--no-progress"])
-    assert result.exit_code == 0
-    line = json.loads(result.stdout.splitlines()[0])
-    assert line["instance"] == "too_tight" and line["status"] == "infeasible" and line["infeasible_proven"]
-
-
-def test_cli_flags_a_wrong_optimal_reference_loudly(tmp_path):
-    inst = ft06()
-    src = tmp_path / "ft06.jsonl"
-    src.write_text(json.dumps(inst.to_dict()) + "\n")
-    refs = tmp_path / "reference.csv"
-    refs.write_text("instance,lower_bound,upper_bound,closed,source\nft06,56,56,True,a wrong claim\n")
-    out = tmp_path / "out.jsonl"
-    result = CliRunner().invoke(
-        main, ["solve", str(src), "--solver", "cpsat", "--references", str(refs), "-o", str(out)]
-    )
-    assert result.exit_code == 1
-    assert "REFERENCE CONTRADICTION" in result.output and "beats the reference optimum 56" in result.output
-    line = json.loads(out.read_text())
-    assert line["objective"] == 55 and line["reference_check"]["flags"]
