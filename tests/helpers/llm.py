@@ -1,7 +1,6 @@
 """Shared helpers of the llm tests: small instances, data files, run configs, reading records.
 
-Import it with the two lines the llm test modules use (tests/ put on ``sys.path`` by path), so it works
-under every pytest ``--import-mode``.
+Imported as ``helpers.llm`` (``tests/`` is on ``sys.path`` through pyproject's pytest ``pythonpath``).
 """
 
 from __future__ import annotations
@@ -11,15 +10,16 @@ import json
 import socket
 from pathlib import Path
 
+from helpers.instances import SCHEMA, crossing_jssp_dict, smtt_dict
 from schedbench.llm_eval.runner import EvalConfig
 from schedbench.problems import parse_instance, verify
 
-HEAD = {"schema": "schedbench/instance/v1"}
+HEAD = {"schema": SCHEMA}
 
 
 def smtt(name: str, p: list[int], d: list[int], level: int) -> dict:
-    jobs = [{"name": f"J{i}", "processing_time": pi, "due_date": di} for i, (pi, di) in enumerate(zip(p, d))]
-    inst = parse_instance({**HEAD, "problem": "smtt", "name": name, "jobs": jobs})
+    """A small SMTT whose meta carries its brute-force optimum as the reference."""
+    inst = parse_instance(smtt_dict(p, d, name=name))
     best = min(
         verify(inst, {"sequence": [f"J{i}" for i in order]}).objective
         for order in itertools.permutations(range(len(p)))
@@ -31,15 +31,11 @@ def smtt(name: str, p: list[int], d: list[int], level: int) -> dict:
         "upper_bound": best,
         "source": "brute force",
     }
-    return {**HEAD, "problem": "smtt", "name": name, "jobs": jobs, "meta": {"level": level, "reference": ref}}
+    return smtt_dict(p, d, name=name, meta={"level": level, "reference": ref})
 
 
 def jssp(name: str, level: int) -> dict:
-    jobs = [
-        {"name": "A", "operations": [{"machine": 0, "duration": 3}, {"machine": 1, "duration": 2}]},
-        {"name": "B", "operations": [{"machine": 1, "duration": 2}, {"machine": 0, "duration": 4}]},
-    ]
-    return {**HEAD, "problem": "jssp", "name": name, "machines": 2, "jobs": jobs, "meta": {"level": level}}
+    return crossing_jssp_dict(name, meta={"level": level})
 
 
 def rcpsp(name: str, level: int) -> dict:

@@ -1,10 +1,12 @@
-"""Leaderboard metrics on a hand-computed case, reference handling, and an end-to-end run with a plug-in."""
+"""Leaderboard metrics on a hand-computed case, reference handling, and an end-to-end run with a plug-in
+(its Gantt charts are tested in tests/reports/test_gantt.py)."""
 
 from __future__ import annotations
 
 import json
 
 import pytest
+from helpers.instances import GOLDEN_BEST, GOLDEN_D, GOLDEN_P, smtt_dict
 
 from schedbench.datasets import write_jsonl_atomic
 from schedbench.datasets.labels import InstanceLabels
@@ -79,19 +81,18 @@ def test_references_from_meta_formats():
 
 
 def smtt_obj(name, p, d, ref=None):
-    jobs = [{"name": f"J{i}", "processing_time": a, "due_date": b} for i, (a, b) in enumerate(zip(p, d))]
     meta = {"rdd": 0.2, "tf": 0.4}
     if ref is not None:
         meta["reference"] = {"value": ref, "kind": "optimal", "source": "test"}
-    return {"schema": "schedbench/instance/v1", "problem": "smtt", "name": name, "jobs": jobs, "meta": meta}
+    return smtt_dict(p, d, name=name, meta=meta)
 
 
 def test_solve_output_references_are_verified(tmp_path):
-    inst = parse_instance(smtt_obj("g", [10, 11, 10, 10, 11, 10], [15, 11, 13, 11, 12, 11]))
+    inst = parse_instance(smtt_obj("g", GOLDEN_P, GOLDEN_D))
     solved = tmp_path / "solved.jsonl"
     good = {
         "instance": "g",
-        "sequence": [f"J{i}" for i in [3, 5, 2, 0, 1, 4]],
+        "sequence": GOLDEN_BEST,
         "status": "optimal",
         "objective": 1,
     }
@@ -110,7 +111,7 @@ def test_end_to_end_with_plugin_suspect_reference_and_resume(tmp_path):
     write_jsonl_atomic(
         data,
         [
-            smtt_obj("g", [10, 11, 10, 10, 11, 10], [15, 11, 13, 11, 12, 11], ref=150),
+            smtt_obj("g", GOLDEN_P, GOLDEN_D, ref=150),
             smtt_obj("h", [1, 2, 3], [10, 10, 10], ref=0),
         ],
     )

@@ -8,6 +8,7 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
+from helpers.instances import crossing_jssp_dict, golden_smtt_dict, one_crew_rcpsp_dict
 
 from schedbench.datasets import write_jsonl_atomic
 from schedbench.heuristics.leaderboard import run_leaderboard
@@ -15,35 +16,11 @@ from schedbench.problems import SchedbenchError
 from schedbench.records import LEADERBOARD_RECORD, LeaderboardRecord, read_leaderboard
 from schedbench.reports.leaderboard import markdown, render_folder, write_reports
 
-SMTT = {
-    "schema": "schedbench/instance/v1",
-    "problem": "smtt",
-    "name": "g",
-    "jobs": [
-        {"name": f"J{i}", "processing_time": p, "due_date": d}
-        for i, (p, d) in enumerate(zip([10, 11, 10, 10, 11, 10], [15, 11, 13, 11, 12, 11]))
-    ],
-    "meta": {"rdd": 0.2, "tf": 0.4, "reference": {"value": 150, "kind": "optimal", "source": "wrong"}},
-}
-JSSP = {
-    "schema": "schedbench/instance/v1",
-    "problem": "jssp",
-    "name": "j",
-    "machines": 2,
-    "jobs": [
-        {"name": "A", "operations": [{"machine": 0, "duration": 3}, {"machine": 1, "duration": 2}]},
-        {"name": "B", "operations": [{"machine": 1, "duration": 2}, {"machine": 0, "duration": 4}]},
-    ],
-    "meta": {"reference": {"value": 7, "kind": "optimal", "source": "by hand"}},
-}
-RCPSP = {
-    "schema": "schedbench/instance/v1",
-    "problem": "rcpsp",
-    "name": "r",
-    "resources": [{"name": "R", "capacity": 1}],
-    "tasks": [{"name": f"T{i}", "duration": i + 1, "demands": {"R": 1}} for i in range(3)],
-    "meta": {"level": 3},
-}
+SMTT = golden_smtt_dict(
+    meta={"rdd": 0.2, "tf": 0.4, "reference": {"value": 150, "kind": "optimal", "source": "wrong"}}
+)
+JSSP = crossing_jssp_dict(meta={"reference": {"value": 7, "kind": "optimal", "source": "by hand"}})
+RCPSP = one_crew_rcpsp_dict(meta={"level": 3})
 PLUGINS = {
     "smtt": "NAME = 'mine'\ndef sequence(p, d, w):\n    return sorted(range(len(p)), key=lambda j: d[j])\n",
     "jssp": "NAME = 'mine'\ndef priority(duration, machine, job, earliest_start, remaining_work, remaining_ops, t):\n"

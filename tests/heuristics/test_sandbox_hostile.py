@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers.instances import smtt_dict
 
 from schedbench.heuristics.plugins import load_plugin
 from schedbench.heuristics.sandbox import Limits, PluginFailure, sandbox_level
@@ -21,14 +22,7 @@ from schedbench.problems import SchedbenchError, parse_instance
 
 LIMITS = Limits(cpu_seconds=1, wall_seconds=6, memory_bytes=1024**3)
 LEVEL = sandbox_level()
-INSTANCE = parse_instance(
-    {
-        "schema": "schedbench/instance/v1",
-        "problem": "smtt",
-        "name": "h",
-        "jobs": [{"name": f"J{i}", "processing_time": 1 + i, "due_date": 3} for i in range(4)],
-    }
-)
+INSTANCE = parse_instance(smtt_dict([1, 2, 3, 4], [3, 3, 3, 3], name="h"))
 
 OTHER = parse_instance({**INSTANCE.to_dict(), "name": "o", "jobs": INSTANCE.to_dict()["jobs"][:3]})
 

@@ -6,6 +6,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from helpers.instances import golden_smtt_dict, one_crew_rcpsp_dict, smtt_dict
 
 from schedbench.heuristics import run_heuristic
 from schedbench.heuristics.plugins import load_plugin
@@ -15,12 +16,7 @@ from schedbench.problems import SchedbenchError, parse_instance, verify
 LIMITS = Limits(cpu_seconds=1, wall_seconds=8, memory_bytes=1024**3)
 
 
-def smtt(p, d, name="g"):
-    jobs = [{"name": f"J{i}", "processing_time": a, "due_date": b} for i, (a, b) in enumerate(zip(p, d))]
-    return parse_instance({"schema": "schedbench/instance/v1", "problem": "smtt", "name": name, "jobs": jobs})
-
-
-GOLDEN = smtt([10, 11, 10, 10, 11, 10], [15, 11, 13, 11, 12, 11])
+GOLDEN = parse_instance(golden_smtt_dict())
 
 
 def write(tmp_path: Path, name: str, body: str) -> Path:
@@ -88,7 +84,7 @@ def test_failures_fail_the_instance_and_the_next_instance_still_runs(plugin, bod
     with pytest.raises(PluginFailure, match=message):
         rule.run(GOLDEN)
     with pytest.raises(PluginFailure):  # a fresh child is started and fails the same way, cleanly
-        rule.run(smtt([1, 2, 3, 4, 5, 6], [1, 2, 3, 4, 5, 6], name="other"))
+        rule.run(parse_instance(smtt_dict([1, 2, 3, 4, 5, 6], [1, 2, 3, 4, 5, 6], name="other")))
 
 
 def test_plugin_cannot_create_or_write_files(plugin, tmp_path):
@@ -114,35 +110,15 @@ def test_unusable_files_are_user_errors(tmp_path):
         load_plugin(write(tmp_path, "syntax", "def priority(:\n"), LIMITS)
 
 
-def test_jssp_and_rcpsp_plugins_build_verified_schedules(plugin):
-    jssp = parse_instance(
-        {
-            "schema": "schedbench/instance/v1",
-            "problem": "jssp",
-            "name": "j",
-            "machines": 2,
-            "jobs": [
-                {"name": "A", "operations": [{"machine": 0, "duration": 3}, {"machine": 1, "duration": 2}]},
-                {"name": "B", "operations": [{"machine": 1, "duration": 2}, {"machine": 0, "duration": 4}]},
-            ],
-        }
-    )
+def test_jssp_and_rcpsp_plugins_build_verified_schedules(plugin, crossing_jssp):
+    jssp = crossing_jssp
     rule = plugin(
         "spt_j",
         "PROBLEM = 'jssp'\ndef priority(duration, machine, job, earliest_start, remaining_work, remaining_ops, t):\n"
         "    return duration\n",
     )
     assert verify(jssp, rule.run(jssp)).objective == verify(jssp, run_heuristic(jssp, "spt-active")).objective
-    rcpsp = parse_instance(
-        {
-            "schema": "schedbench/instance/v1",
-            "problem": "rcpsp",
-            "name": "r",
-            "resources": [{"name": "R", "capacity": 1}],
-            "tasks": [{"name": f"T{i}", "duration": i + 1, "demands": {"R": 1}} for i in range(3)],
-            "precedences": [["T0", "T2"]],
-        }
-    )
+    rcpsp = parse_instance(one_crew_rcpsp_dict(precedences=[["T0", "T2"]]))
     rule = plugin(
         "longest_first",
         "SCHEME = 'parallel'\ndef priority(durations, demands, capacities, precedences, releases, deadlines):\n"

@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pytest
+from helpers.instances import GOLDEN_BEST, GOLDEN_D, GOLDEN_P, smtt_dict
 from helpers.paths import DATA
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -16,25 +17,13 @@ from schedbench.problems import parse_instance, verify
 
 
 def smtt(p, d, w=None, name="t"):
-    jobs = []
-    for i, (pi, di) in enumerate(zip(p, d)):
-        job = {"name": f"J{i}", "processing_time": int(pi), "due_date": int(di)}
-        if w is not None:
-            job["weight"] = int(w[i])
-        jobs.append(job)
-    return parse_instance(
-        {"schema": "schedbench/instance/v1", "problem": "smtt", "name": name, "jobs": jobs, "meta": {}}
-    )
+    return parse_instance(smtt_dict(p, d, w, name=name, meta={}))
 
 
-GOLDEN_P = [10, 11, 10, 10, 11, 10]
-GOLDEN_D = [15, 11, 13, 11, 12, 11]
-
-
-def test_paper_golden_example_mddc_and_mdd():
-    inst = smtt(GOLDEN_P, GOLDEN_D)
+def test_paper_golden_example_mddc_and_mdd(golden_smtt):
+    inst = golden_smtt
     mddc = run_heuristic(inst, "mddc")
-    assert mddc["sequence"] == [f"J{i}" for i in [3, 5, 2, 0, 1, 4]]
+    assert mddc["sequence"] == GOLDEN_BEST == [f"J{i}" for i in [3, 5, 2, 0, 1, 4]]
     assert verify(inst, mddc).objective == 141
     mdd = run_heuristic(inst, "mdd")
     assert mdd["sequence"] == [f"J{i}" for i in [1, 0, 2, 3, 5, 4]]
