@@ -78,6 +78,10 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             click.echo("interrupted; results written so far are kept (re-run to resume)", err=True)
             sys.exit(130)
+        except OSError as err:  # a full disk, a read-only or missing folder: the file and the reason
+            where = f"{err.filename}: " if err.filename else ""
+            click.echo(f"error: {where}{err.strerror or err}", err=True)
+            sys.exit(2)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from schedbench.problems import Instance
 from schedbench.problems.base import INSTANCE_SCHEMA_ID
 from schedbench.problems.errors import SchedbenchError
 
@@ -110,7 +111,7 @@ def template_hash(problem: str, rendering: str) -> str:
     return hashlib.sha256("\x1e".join(parts).encode()).hexdigest()[:16]
 
 
-def compact_data(inst: Any, *, descriptions: bool = False) -> dict[str, Any]:
+def compact_data(inst: Instance, *, descriptions: bool = False) -> dict[str, Any]:
     """The instance as a compact JSON object (no meta), readable by a model and by `instance_dict_from_data`.
 
     ``descriptions`` keeps the RCPSP resource and task descriptions (the domain rendering's story).
@@ -195,7 +196,7 @@ def data_from_prompt(text: str) -> dict[str, Any]:
     return json.loads(match.group(1))
 
 
-def _example(inst: Any) -> str:
+def _example(inst: Instance) -> str:
     if inst.problem == "smtt":
         names = list(inst.job_names[:2])
         return json.dumps({"sequence": [*names, "..."], "objective": 0})
@@ -205,7 +206,7 @@ def _example(inst: Any) -> str:
     return json.dumps({"starts": {inst.task_names[0]: 0, "...": "..."}, "objective": 0})
 
 
-def resolve_rendering(inst: Any, rendering: str) -> str:
+def resolve_rendering(inst: Instance, rendering: str) -> str:
     """``auto`` takes the instance's own rendering (``meta.rendering``); only RCPSP has two renderings."""
     if inst.problem != "rcpsp":
         return "synthetic"
@@ -218,7 +219,7 @@ def resolve_rendering(inst: Any, rendering: str) -> str:
     return rendering
 
 
-def build_prompt(inst: Any, rendering: str = "synthetic") -> Prompt:
+def build_prompt(inst: Instance, rendering: str = "synthetic") -> Prompt:
     """The system and user messages for one instance."""
     rendering = resolve_rendering(inst, rendering)
     problem = inst.problem

@@ -16,6 +16,7 @@ from schedbench.problems.rcpsp import RcpspInstance
 from schedbench.problems.registry import (
     PROBLEMS,
     Instance,
+    instance_digest,
     instance_schema,
     parse_instance,
     problem_module,
@@ -39,6 +40,7 @@ __all__ = [
     # the front door
     "PROBLEMS",
     "Instance",
+    "instance_digest",
     "instance_schema",
     "parse_instance",
     "problem_module",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from types import ModuleType
 from typing import Any
 
@@ -61,3 +63,12 @@ def solution_schema(problem: str) -> dict[str, Any]:
     """The JSON Schema of a problem's solutions."""
     problem_module(problem)
     return SOLUTION_SCHEMAS[problem]
+
+
+def instance_digest(inst: Instance) -> str:
+    """sha256 (hex) of the instance's canonical JSON without ``meta``: equal digests mean the same scheduling
+    problem, whatever its name's references or labels. Records carry it so that a resumed run can tell an
+    edited instance from the one it scored."""
+    body = {k: v for k, v in inst.to_dict().items() if k != "meta"}
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

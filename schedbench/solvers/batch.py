@@ -25,8 +25,8 @@ from typing import Any, TextIO
 
 from schedbench.datasets import JsonlAppender, dumps, read_instances
 from schedbench.datasets.references import check_result, read_reference_file, reference_of
-from schedbench.problems import Instance, SchedbenchError
-from schedbench.records import SolveResult, instance_digest
+from schedbench.problems import Instance, SchedbenchError, instance_digest
+from schedbench.records import SolveResult
 from schedbench.solvers import SolveOptions, resolve_solver, solve
 
 Callback = Callable[[SolveResult], None]

@@ -197,3 +197,12 @@ def test_appender_cuts_a_torn_last_line_and_resumes(tmp_path: Path) -> None:
         assert out.done_keys() == {"a", "b"}
         out.write({"instance": "c"})
     assert [json.loads(line)["instance"] for line in path.read_text().splitlines()] == ["a", "b", "c"]
+
+
+def test_a_lone_surrogate_is_refused_but_a_pair_is_kept(tmp_path):
+    path = tmp_path / "s.jsonl"
+    path.write_text('{"name": "\\ud83d\\ude00"}\n{"name": "\\ud800x"}\n')
+    with pytest.raises(SchedbenchError, match=r"s\.jsonl:2: .*lone surrogate"):
+        list(iter_jsonl(path))
+    path.write_text('{"name": "\\ud83d\\ude00"}\n')
+    assert list(iter_jsonl(path)) == [(1, {"name": "\U0001f600"})]
