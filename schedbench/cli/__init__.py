@@ -22,7 +22,7 @@ _HELP_ONLY = getattr(click.exceptions, "NoArgsIsHelpError", ())  # click >= 8.2:
 
 
 # command -> (module in schedbench.cli, attribute, summary for `schedbench --help`); the summaries are
-# the commands' own first docstring lines (tests/test_cli_help.py checks they agree).
+# the commands' own first docstring lines (tests/cli/test_help.py checks they agree).
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "schema": ("core", "schema", "Print the JSON Schema of PROBLEM's instances (or solutions)."),
     "validate": ("core", "validate", "Check instance FILES: JSON Schema and meaning (names, cycles, capacities, machines)."),
