@@ -36,14 +36,11 @@ _PER_LEVEL = click.option(
 )
 
 
+_HTML_HELP = "Folder to write index.html and its data/ into (open index.html by double-click)."
+
+
 @click.command("report")
-@click.option(
-    "--html",
-    "html_out",
-    required=True,
-    type=click.Path(file_okay=False),
-    help="Folder to write index.html and its data/ into (open index.html by double-click).",
-)
+@click.option("--html", "html_out", required=True, type=click.Path(file_okay=False), help=_HTML_HELP)
 @_PATHS
 @_DATA
 @_MAX_MB

@@ -133,8 +133,17 @@ def test_sample_index_and_shards_cover_every_record(built, html_inputs):
     ]
     assert infeasible and all(r["schedule"]["profiles"][0]["resource"] == "crew" for r in infeasible)
     assert any("at" in v for r in infeasible for v in r["violations"])
-    prompts = [p for shard in shards.values() for p in shard["prompts"].values()]
-    assert prompts and all(p["status"].startswith("re-rendered") for p in prompts)
+    prompts = {k: v for p in (built / "data").glob("p*.js") for k, v in load_data(p)[1].items()}
+    assert prompts and all(p["status"].startswith("re-rendered") for p in prompts.values())
+    # one prompt per instance and rendering per run, and every copied record points at its own
+    assert len(prompts) == len(
+        {(r["instance"], r["rendering"]) for s in shards.values() for r in s["records"]}
+    )
+    assert all(
+        r["prompt"][1] == f"{r['instance']}\x1f{r['rendering']}"
+        for s in shards.values()
+        for r in s["records"]
+    )
 
 
 def test_model_text_is_data_never_markup(built, html_inputs):
@@ -146,7 +155,8 @@ def test_model_text_is_data_never_markup(built, html_inputs):
     payloads = [load_data(p)[1] for p in (built / "data").glob("r0-*.js")]
     contents = [r.get("content") or "" for p in payloads for r in p["records"]]
     assert any(html_inputs.hostile in c for c in contents)  # kept verbatim, as data
-    messages = [m["content"] for p in payloads for x in p["prompts"].values() for m in x["messages"]]
+    prompts = [load_data(p)[1] for p in (built / "data").glob("p0-*.js")]
+    messages = [m["content"] for p in prompts for x in p.values() for m in x["messages"]]
     assert any("<script>window.PWNED=1</script>" in m for m in messages)  # a task description, as JSON
 
 

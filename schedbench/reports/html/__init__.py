@@ -29,7 +29,7 @@ CSP = (
     "img-src data:; connect-src 'none'; form-action 'none'; base-uri 'none'"
 )
 INDEX_SCHEMA = 1
-_DATA_NAME = re.compile(r"^(index|[rb]\d+-\d{4})\.js$")
+_DATA_NAME = re.compile(r"^(index|[rbp]\d+-\d{4})\.js$")
 
 
 def script_text(name: str, json_text: str) -> str:

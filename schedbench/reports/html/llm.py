@@ -269,30 +269,61 @@ def compare_runs(a: list[Json], b: list[Json]) -> Json:
 
 class _Packer:
     """Packs records (as JSON text) into shards named ``<prefix>-0000``, ... of at most SHARD_RECORDS
-    records and about SHARD_BYTES each, with the prompts of their instances."""
+    records and about SHARD_BYTES each."""
 
     def __init__(self, prefix: str, out: dict[str, str]) -> None:
         self.prefix, self.out = prefix, out
         self.number, self.size = 0, 0
         self.records: list[str] = []
-        self.prompts: dict[str, str] = {}
 
-    def add(self, text: str, prompt_key: str, prompt: str) -> tuple[int, int]:
-        """Add a record and its prompt; returns its (shard, slot)."""
+    def add(self, text: str) -> tuple[int, int]:
+        """Add a record; returns its (shard, slot)."""
         if len(self.records) >= SHARD_RECORDS or (self.size and self.size + len(text) > SHARD_BYTES):
             self.close()
         self.records.append(text)
-        self.prompts.setdefault(prompt_key, prompt)
         self.size += len(text)
         return self.number, len(self.records) - 1
 
     def close(self) -> None:
         if self.records:
-            prompts = ",".join(f"{dumps(k)}:{v}" for k, v in self.prompts.items())
-            text = '{"records":[' + ",".join(self.records) + '],"prompts":{' + prompts + "}}"
-            self.out[f"{self.prefix}-{self.number:04d}"] = text
+            self.out[f"{self.prefix}-{self.number:04d}"] = '{"records":[' + ",".join(self.records) + "]}"
             self.number += 1
-        self.size, self.records, self.prompts = 0, [], {}
+        self.size, self.records = 0, []
+
+
+class _Prompts:
+    """The re-rendered prompts of a run, once per instance and rendering, in shards ``<prefix>-0000``, ...
+    of about SHARD_BYTES (a sample page loads its record's shard and its prompt's)."""
+
+    def __init__(self, prefix: str, out: dict[str, str]) -> None:
+        self.prefix, self.out = prefix, out
+        self.where: dict[str, int] = {}
+        self.number, self.size = 0, 0
+        self.texts: list[str] = []
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.where
+
+    def shard_of(self, key: str) -> int:
+        return self.where[key]
+
+    def add(self, key: str, text: str) -> None:
+        if self.texts and self.size + len(text) > SHARD_BYTES:
+            self.close()
+        self.texts.append(f"{dumps(key)}:{text}")
+        self.size += len(text)
+        self.where[key] = self.number
+
+    def close(self) -> None:
+        if self.texts:
+            self.out[f"{self.prefix}-{self.number:04d}"] = "{" + ",".join(self.texts) + "}"
+            self.number += 1
+        self.size, self.texts = 0, []
+
+
+def _estimate(rec: Json) -> int:
+    """About how many bytes a record takes in a shard (its schedule layout aside)."""
+    return len(dumps({k: v for k, v in rec.items() if k != "response"}))
 
 
 def llm_payloads(
@@ -310,26 +341,26 @@ def llm_payloads(
         rows = run.rows()
         all_rows.append(rows)
         instances, why = _instances(run)
-        texts, prompt_keys = [], []
-        for rec in rows:
-            full = _full_record(rec, instances.get(rec["instance"]))
-            full["prompt_key"] = f"{rec['instance']}\x1f{rec.get('rendering')}"
-            prompt_keys.append(full["prompt_key"])
-            texts.append(_masked(redactor, dumps(full)))
-        keep, note = _copied(rows, [len(t) for t in texts], selection)
+        # the selection is made on each record's size without its schedule layout (a close estimate);
+        # only the records copied are laid out and serialised
+        keep, note = _copied(rows, [_estimate(rec) for rec in rows], selection)
         header = _run_header(run, redactor)
         header["note"] = note
         header["instances"] = "found" if instances else why
         headers.append(header)
         aggregates.append(_aggregates(rows))
         packer = _Packer(f"r{r_i}", shards)
-        prompts: dict[str, str] = {}  # one rendering per instance and rendering, shared by the shards
-        for rec, text, key, copy in zip(rows, texts, prompt_keys, keep):
+        prompts = _Prompts(f"p{r_i}", shards)
+        for rec, copy in zip(rows, keep):
             shard = place = None
             if copy:
+                inst = instances.get(rec["instance"])
+                key = f"{rec['instance']}\x1f{rec.get('rendering')}"
                 if key not in prompts:
-                    prompts[key] = _masked(redactor, dumps(_prompt(rec, instances.get(rec["instance"]), why)))
-                shard, place = packer.add(text, key, prompts[key])
+                    prompts.add(key, _masked(redactor, dumps(_prompt(rec, inst, why))))
+                full = _full_record(rec, inst)
+                full["prompt"] = [prompts.shard_of(key), key]
+                shard, place = packer.add(_masked(redactor, dumps(full)))
             codes = sorted((rec.get("violation_counts") or {}).keys())
             usage = rec.get("usage") if isinstance(rec.get("usage"), dict) else {}
             index_rows.append(
@@ -354,6 +385,7 @@ def llm_payloads(
                 ]
             )
         packer.close()
+        prompts.close()
     tables = build_tables(runs, tau=tau, weights=weights) if runs else {}
     compare = [
         {"a": i, "b": j, **compare_runs(all_rows[i], all_rows[j])}

@@ -12,19 +12,10 @@ import numpy as np
 
 from schedbench.datasets.jsonl import JsonValue
 from schedbench.problems import Instance, JsspInstance, RcpspInstance, SmttInstance
+from schedbench.problems._checks import as_int
 
 # one bar: [row, start, end, label, owner]; ``owner`` is the name a violation's ``names`` use
 Bar = list[JsonValue]
-
-
-def _int(value: object) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return None
 
 
 def schedule_view(inst: Instance, solution: dict[str, Any] | None) -> dict[str, JsonValue] | None:
@@ -74,7 +65,7 @@ def _jssp(inst: JsspInstance, solution: dict[str, Any]) -> dict[str, Any] | None
         if not isinstance(values, list):
             continue
         for k, (machine, duration) in enumerate(inst.operations[j]):
-            start = _int(values[k]) if k < len(values) else None
+            start = as_int(values[k]) if k < len(values) else None
             if start is not None:
                 bars.append([int(machine), start, start + int(duration), f"{job}/op{k}", job])
     rows = [f"machine {m}" for m in range(inst.num_machines)]
@@ -87,7 +78,7 @@ def _rcpsp(inst: RcpspInstance, solution: dict[str, Any]) -> dict[str, Any] | No
         return None
     bars, placed, windows = [], [], []
     for i, task in enumerate(inst.task_names):
-        start = _int(starts.get(task))
+        start = as_int(starts.get(task))
         release = int(inst.releases[i]) or None
         deadline = inst.deadlines[i]
         if release is not None or deadline is not None:

@@ -182,7 +182,7 @@
     const id = ++chartId;
     const rows = view.rows.length ? view.rows : ["machine"];
     const extra = view.problem === "smtt" ? 1 : 0;
-    const rowH = rows.length > 40 ? 12 : 20, L = 120, R = 16, W = 900, T = 8;
+    const rowH = rows.length > 40 ? 12 : rows.length > 12 ? 20 : 28, L = 120, R = 16, W = 900, T = 8;
     const profH = 64, profiles = view.profiles || [];
     const ganttH = T + rowH * (rows.length + extra);
     const H = ganttH + 30 + profiles.length * (profH + 18);
@@ -516,9 +516,12 @@
       setTimeout(() => document.documentElement.setAttribute("data-ready", "sample"));
       return out;
     }
-    SB.need(`r${val(row, "run")}-${String(shard).padStart(4, "0")}`).then((data) => {
+    const pad = (n) => String(n).padStart(4, "0");
+    SB.need(`r${val(row, "run")}-${pad(shard)}`).then((data) => {
       const rec = data.records[val(row, "slot")];
-      const prompt = data.prompts[rec.prompt_key] || { status: "not recorded", messages: [] };
+      return SB.need(`p${val(row, "run")}-${pad(rec.prompt[0])}`).then((prompts) => [rec, prompts[rec.prompt[1]]]);
+    }).then(([rec, found]) => {
+      const prompt = found || { status: "not recorded", messages: [] };
       const left = h("div", null);
       const right = h("div", null);
       left.append(metaList([
