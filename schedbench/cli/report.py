@@ -25,7 +25,7 @@ _MAX_MB = click.option(
     type=NON_NEGATIVE,
     default=50.0,
     show_default=True,
-    help="Copy every full record when they fit in this many MB, else every failure and a few per level.",
+    help="Copy every full record when they fit in this many MB, else failures in turn per level while they fit.",
 )
 _PER_LEVEL = click.option(
     "--per-level",

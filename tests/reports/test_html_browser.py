@@ -236,3 +236,30 @@ def test_no_fetch_can_leave_the_page_and_dark_mode(browser, report):
     background = p.evaluate("getComputedStyle(document.body).backgroundColor")
     assert background == "rgb(20, 20, 22)"
     dark.close()
+
+
+def test_the_served_report_works_the_same(browser, report):
+    import threading
+
+    from schedbench.cli.report import serve
+
+    server = serve(report, 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    origin = f"http://127.0.0.1:{server.server_address[1]}"
+    context = browser.new_context()
+    outside: list[str] = []
+    context.route(
+        "**/*",
+        lambda r: (
+            r.continue_() if r.request.url.startswith(origin) else (outside.append(r.request.url), r.abort())
+        ),
+    )
+    try:
+        page = context.new_page()
+        page.goto(f"{origin}/index.html#/sample/0")
+        page.wait_for_selector('html[data-ready="sample"]', timeout=10_000)
+        assert page.locator("pre.prompt").count() == 2 and outside == []
+    finally:
+        context.close()
+        server.shutdown()
+        server.server_close()

@@ -4,9 +4,8 @@ built-in rule's schedule re-built for the drill-down (rules are deterministic an
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from schedbench.datasets import read_instances
+from schedbench.datasets.files import StrPath
 from schedbench.datasets.jsonl import JsonValue
 from schedbench.datasets.labels import instance_hash
 from schedbench.heuristics import list_heuristics, run_heuristic
@@ -64,7 +63,7 @@ def _schedules(
 
 
 def board_payload(
-    board: Leaderboard, b_i: int, label: str, data: str | Path | None
+    board: Leaderboard, b_i: int, label: str, data: StrPath | None
 ) -> tuple[Json, dict[str, JsonValue]]:
     """The index part of one leaderboard and its schedule shards (name -> payload)."""
     refs = {r.instance: r.reference for r in board.records if r.reference is not None}

@@ -119,8 +119,8 @@ def _prompt(rec: Json, inst: Instance | None, why: str) -> Json:
     if rec.get("instance_hash") and instance_hash(inst) != rec["instance_hash"]:
         return {"status": "not reproducible: the instance's content differs from the run's", "messages": []}
     prompt = build_prompt(inst, str(rec.get("rendering") or "synthetic"))
-    request = rec.get("request") if isinstance(rec.get("request"), dict) else {}
-    sent = request.get("messages_sha256")
+    request = rec.get("request")
+    sent = request.get("messages_sha256") if isinstance(request, dict) else None
     if prompt.template_hash != rec.get("template_hash") or (
         sent and messages_digest(prompt.messages) != sent
     ):
@@ -341,9 +341,13 @@ def llm_payloads(
         rows = run.rows()
         all_rows.append(rows)
         instances, why = _instances(run)
-        # the selection is made on each record's size without its schedule layout (a close estimate);
-        # only the records copied are laid out and serialised
-        keep, note = _copied(rows, [_estimate(rec) for rec in rows], selection)
+        # the selection is made on size estimates (each record's size without its schedule layout, scaled
+        # by what the layout adds on a probe of up to 200 records); only the records copied are laid out
+        sizes = [_estimate(rec) for rec in rows]
+        probe = range(0, len(rows), max(1, len(rows) // 200))
+        laid_out = sum(len(dumps(_full_record(rows[i], instances.get(rows[i]["instance"])))) for i in probe)
+        scale = laid_out / max(1, sum(sizes[i] for i in probe))
+        keep, note = _copied(rows, [int(size * scale) + 1 for size in sizes], selection)
         header = _run_header(run, redactor)
         header["note"] = note
         header["instances"] = "found" if instances else why
@@ -362,7 +366,8 @@ def llm_payloads(
                 full["prompt"] = [prompts.shard_of(key), key]
                 shard, place = packer.add(_masked(redactor, dumps(full)))
             codes = sorted((rec.get("violation_counts") or {}).keys())
-            usage = rec.get("usage") if isinstance(rec.get("usage"), dict) else {}
+            usage = rec.get("usage")
+            tokens = usage.get("total_tokens") if isinstance(usage, dict) else None
             index_rows.append(
                 [
                     r_i,
@@ -378,7 +383,7 @@ def llm_payloads(
                     sum((rec.get("violation_counts") or {}).values()),
                     [strings(c) for c in codes],
                     strings(rec.get("finish_reason")),
-                    usage.get("total_tokens"),
+                    tokens,
                     rec.get("latency_s"),
                     shard,
                     place,
