@@ -341,13 +341,18 @@ def _drop_root() -> bool:
     return os.getuid() == NOBODY
 
 
-def _landlock(libc: ctypes.CDLL) -> dict[str, bool]:
-    """Deny all path-based file access, TCP and outside signals, as far as the kernel's Landlock allows."""
+_NO_LANDLOCK = {"landlock_fs": False, "landlock_net": False, "landlock_scope": False}
+
+
+def _landlock_ruleset(libc: ctypes.CDLL) -> tuple[int, int, int]:
+    """A Landlock ruleset that handles (so denies) all path-based file access, TCP and outside signals, as far
+    as the kernel allows: (its descriptor or -1, the net rights, the scopes). Made before the descriptor
+    table is frozen, since the ruleset is itself a descriptor."""
     abi = libc.syscall(
         _SYS_LANDLOCK_CREATE_RULESET, None, ctypes.c_size_t(0), _LANDLOCK_CREATE_RULESET_VERSION
     )
     if abi < 1:
-        return {"landlock_fs": False, "landlock_net": False, "landlock_scope": False}
+        return -1, 0, 0
     fs = _FS_RIGHTS_V1 | (_FS_REFER if abi >= 2 else 0) | (_FS_TRUNCATE if abi >= 3 else 0)
     fs |= _FS_IOCTL_DEV if abi >= 5 else 0
     net = _NET_BIND_TCP | _NET_CONNECT_TCP if abi >= 4 else 0
@@ -359,13 +364,17 @@ def _landlock(libc: ctypes.CDLL) -> dict[str, bool]:
     attr = RulesetAttr(fs, net, scope)
     size = 8 if abi < 4 else (16 if abi < 6 else 24)
     ruleset = libc.syscall(_SYS_LANDLOCK_CREATE_RULESET, ctypes.byref(attr), ctypes.c_size_t(size), 0)
-    if ruleset < 0:
-        return {"landlock_fs": False, "landlock_net": False, "landlock_scope": False}
-    try:
-        libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
-        done = libc.syscall(_SYS_LANDLOCK_RESTRICT_SELF, ruleset, 0) == 0
-    finally:
-        os.close(ruleset)
+    return (ruleset, net, scope) if ruleset >= 0 else (-1, 0, 0)
+
+
+def _landlock_restrict(libc: ctypes.CDLL, ruleset: tuple[int, int, int]) -> dict[str, bool]:
+    """Enforce the ruleset on this process. Its descriptor stays open: closing it would free a slot below
+    the frozen descriptor limit (a socket could take it), and it grants nothing."""
+    fd, net, scope = ruleset
+    if fd < 0:
+        return dict(_NO_LANDLOCK)
+    libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+    done = libc.syscall(_SYS_LANDLOCK_RESTRICT_SELF, fd, 0) == 0
     return {"landlock_fs": done, "landlock_net": done and bool(net), "landlock_scope": done and bool(scope)}
 
 
@@ -386,13 +395,10 @@ def _lock_in(limits: dict[str, int]) -> dict[str, bool]:  # pragma: no cover - r
         os._exit(1)  # the parent is already gone
     resource.setrlimit(resource.RLIMIT_NPROC, (0, 0))
     level["no_processes"] = level["no_root"]
+    ruleset = _landlock_ruleset(libc) if libc is not None else (-1, 0, 0)
     _lock_files()
     level["no_new_files"] = True
-    level.update(
-        _landlock(libc)
-        if libc is not None
-        else {"landlock_fs": False, "landlock_net": False, "landlock_scope": False}
-    )
+    level.update(_landlock_restrict(libc, ruleset) if libc is not None else _NO_LANDLOCK)
     return level
 
 

@@ -7,8 +7,10 @@ only the failure message.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import socket
+import sys
 import textwrap
 import time
 from pathlib import Path
@@ -59,10 +61,19 @@ def _processes_with(marker: str) -> list[int]:
     return found
 
 
+def _kernel_landlock_abi() -> int:
+    libc = ctypes.CDLL(None, use_errno=True)
+    return int(libc.syscall(444, None, ctypes.c_size_t(0), 1)) if sys.platform.startswith("linux") else -1
+
+
 def test_the_machine_gives_the_expected_protections():
     assert LEVEL["hard_limits"] and LEVEL["no_new_files"]
     if os.getuid() == 0:
         assert LEVEL["no_root"] and LEVEL["no_processes"], LEVEL
+    abi = _kernel_landlock_abi()
+    if abi >= 1:  # the kernel offers Landlock, so the child must be under it
+        assert LEVEL["landlock_fs"], LEVEL
+        assert LEVEL["landlock_net"] == (abi >= 4) and LEVEL["landlock_scope"] == (abi >= 6), LEVEL
 
 
 def test_raising_the_descriptor_limit_does_not_reopen_files(tmp_path):
