@@ -34,6 +34,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "heuristics": ("heuristics", "heuristics", "Built-in heuristic rules."),
     "leaderboard": ("heuristics", "leaderboard", "Run every rule (and plug-in) on every instance of DATA and rank them against references."),
     "llm": ("llm", "llm", "Evaluate any OpenAI-compatible endpoint as a scheduling solver, scored by the exact verifier."),
+    "discover": ("discover", "discover", "Evolve heuristics (plug-in rules) with any OpenAI-compatible LLM, scored on held-out references."),
     "demo": ("demo", "demo", "Generate, solve and rank small datasets of all three problems; write a report folder."),
 }  # fmt: skip
 

@@ -329,9 +329,7 @@ def _store(folder: Path, text: str, suffix: str = ".txt") -> str:
 
 def builtin_rules(problem: str) -> list[str]:
     """The built-in rules a run compares against (all but the random and search-based ones)."""
-    return [
-        h.name for h in list_heuristics(problem) if not any(x in h.name for x in EXCLUDED_BUILTINS)
-    ]
+    return [h.name for h in list_heuristics(problem) if not any(x in h.name for x in EXCLUDED_BUILTINS)]
 
 
 class Run:
@@ -419,11 +417,14 @@ class Run:
             old = json.loads(path.read_text(encoding="utf-8"))
             for name, split in old["datasets"].items():
                 now = run_json["datasets"].get(name)  # type: ignore[union-attr]
-                if now is None or now["sha256"] != split["sha256"] or now.get("references_sha256") != split.get(
-                    "references_sha256"
+                if (
+                    now is None
+                    or now["sha256"] != split["sha256"]
+                    or now.get("references_sha256") != split.get("references_sha256")
                 ):
                     raise SchedbenchError(
-                        f"the {name} split (or its references) changed since the run started", source=split["path"]
+                        f"the {name} split (or its references) changed since the run started",
+                        source=split["path"],
                     )
             run_json["resumes"] = [*old.get("resumes", []), {"at": round(time.time(), 3)}]
         elif events.exists() and events.stat().st_size:
@@ -483,7 +484,9 @@ class Run:
         for seed in self.seeds:
             cid = code_id(seed.source)
 
-            def compute(seed: Seed = seed, cid: str = cid) -> tuple[dict[str, JsonValue], dict[str, JsonValue]]:
+            def compute(
+                seed: Seed = seed, cid: str = cid
+            ) -> tuple[dict[str, JsonValue], dict[str, JsonValue]]:
                 score = self._evaluate(cid, seed.source, "seed", [])
                 failure = None if score.failure is None else score.failure.to_dict()
                 data: dict[str, JsonValue] = {
@@ -524,7 +527,9 @@ class Run:
             return "m1", [self.islands[island][0]]
         ops = [op for op in OPERATORS if cfg.operator_weights.get(op, 0) > 0]
         weights = np.array([cfg.operator_weights[op] for op in ops])
-        operator = ops[int(rng_for(cfg.seed, gen, island, slot, "operator").choice(len(ops), p=weights / weights.sum()))]
+        operator = ops[
+            int(rng_for(cfg.seed, gen, island, slot, "operator").choice(len(ops), p=weights / weights.sum()))
+        ]
         members = self.islands[island]
         k = 2 if operator in ("e1", "e2") else 1
         if operator == "e2" and len(members) < 2:
@@ -659,7 +664,8 @@ class Run:
         if self.prices is None:
             return 0.0
         return round(
-            prompt_tokens * self.prices["input_per_1m"] / 1e6 + completion_tokens * self.prices["output_per_1m"] / 1e6,
+            prompt_tokens * self.prices["input_per_1m"] / 1e6
+            + completion_tokens * self.prices["output_per_1m"] / 1e6,
             8,
         )
 
@@ -741,7 +747,9 @@ class Run:
             self.budget.invalid_streak = 0
             assert code is not None and isinstance(event["id"], str)
             train = Score.from_metrics(event["train"])  # type: ignore[arg-type]
-            cand = Candidate(event["id"], code, str(event["ast_hash"]), train, operator, list(parents), slot=slot)
+            cand = Candidate(
+                event["id"], code, str(event["ast_hash"]), train, operator, list(parents), slot=slot
+            )
             self._add(cand)
             if self.config.strategy != "random":
                 self._insert(island, cand)
@@ -802,11 +810,17 @@ class Run:
         checks = (
             ("max_samples", b.samples >= cfg.max_samples),
             ("max_evals", cfg.max_evals is not None and b.evals >= cfg.max_evals),
-            ("max_tokens", cfg.max_tokens is not None and b.tokens + cfg.max_tokens_per_call > cfg.max_tokens),
+            (
+                "max_tokens",
+                cfg.max_tokens is not None and b.tokens + cfg.max_tokens_per_call > cfg.max_tokens,
+            ),
             ("max_cost", cfg.max_cost is not None and b.cost + reserve > cfg.max_cost),
             ("max_wall", cfg.max_wall_s is not None and time.monotonic() - self.started >= cfg.max_wall_s),
             ("patience", cfg.patience is not None and b.val_stale >= cfg.patience),
-            ("target_gap", cfg.target_gap is not None and self.best_val is not None and self.best_val <= cfg.target_gap),
+            (
+                "target_gap",
+                cfg.target_gap is not None and self.best_val is not None and self.best_val <= cfg.target_gap,
+            ),
             ("invalid_streak", cfg.max_invalid_streak > 0 and b.invalid_streak >= cfg.max_invalid_streak),
             (
                 "transport_failures",
@@ -859,12 +873,17 @@ class Run:
                     and failure["code"] != "no_code"
                     and self._stop_reason() is None
                 ):
-                    failed = (code, Failure(str(failure["code"]), str(failure["detail"]), failure["instance_class"]))  # type: ignore[arg-type]
+                    failed = (
+                        code,
+                        Failure(str(failure["code"]), str(failure["detail"]), failure["instance_class"]),
+                    )  # type: ignore[arg-type]
                     text, response = await self._ask(
                         journal, client, slot, gen, island, REPAIR, parents, 1, failed
                     )
                     if text is not None:
-                        self._candidate(journal, text, str(response["req"]), slot, gen, island, REPAIR, parents)
+                        self._candidate(
+                            journal, text, str(response["req"]), slot, gen, island, REPAIR, parents
+                        )
             slot += 1
             if slot % per_gen == 0:
                 done = slot // per_gen
@@ -996,7 +1015,10 @@ def run_test(run_dir: str, *, force: bool = False) -> dict[str, JsonValue]:
     pick = str(stop["pick"])
     with OutputLock.for_dir(run_dir):
         test = load_split("test", config.test, config.references)
-        other = [load_split("train", config.train, config.references), load_split("val", config.val, config.references)]
+        other = [
+            load_split("train", config.train, config.references),
+            load_split("val", config.val, config.references),
+        ]
         check_disjoint([*other, test])
         level, probes, _ = choose_sandbox(config.sandbox)
         limits = config.limits()
@@ -1028,10 +1050,27 @@ def run_test(run_dir: str, *, force: bool = False) -> dict[str, JsonValue]:
         }
         journal = Journal(Path(run_dir) / "events.jsonl", level)
         try:
-            journal.append(
-                "test", id=pick, evaluations=result["evaluations"], metrics=result["metrics"]
-            )
+            journal.append("test", id=pick, evaluations=result["evaluations"], metrics=result["metrics"])
         finally:
             journal.close()
         write_text_atomic(out, json.dumps(result, indent=1) + "\n")
     return result
+
+
+def export_rules(run_dir: str, out_dir: str, *, top: int = 3) -> list[Path]:
+    """The best ``top`` validated candidates as plug-in files named ``discovered-<id>`` (for
+    ``schedbench leaderboard --plugin``), best validation fitness first."""
+    scores: dict[str, float] = {}
+    for event in read_events(run_dir):
+        if event["type"] == "validation":
+            for row in event["candidates"]:  # type: ignore[union-attr]
+                if row["val_fitness"] is not None:  # type: ignore[index]
+                    scores[str(row["id"])] = float(row["val_fitness"])  # type: ignore[index,arg-type]
+    if not scores:
+        raise SchedbenchError("the run has no validated candidate yet", source=run_dir)
+    written = []
+    for cid in sorted(scores, key=lambda i: (scores[i], i))[:top]:
+        source = (Path(run_dir) / "candidates" / f"{cid}.py").read_text(encoding="utf-8")
+        text = source + f'NAME = "discovered-{cid}"  # validation fitness {scores[cid]:.4f}%\n'
+        written.append(write_text_atomic(Path(out_dir) / f"discovered_{cid}.py", text))
+    return written

@@ -186,7 +186,9 @@ def score_plugin(path: str, split: Split, limits: Limits) -> Score:
                 break
             if not record.feasible or record.objective is None:
                 codes = ",".join(sorted(record.violations)) or "unknown"
-                failure = Failure(f"infeasible:{codes}", "the verifier rejected the schedule", instance_group(inst))
+                failure = Failure(
+                    f"infeasible:{codes}", "the verifier rejected the schedule", instance_group(inst)
+                )
                 break
             objectives.append(int(record.objective))
     finally:

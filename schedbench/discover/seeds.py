@@ -39,7 +39,11 @@ _SMTT_PRIORITY = {
     ),
 }
 _SMTT_WEIGHTED = {
-    "wspt": ("weighted shortest processing time", "return p[remaining] / np.maximum(w[remaining], 1)", "wspt"),
+    "wspt": (
+        "weighted shortest processing time",
+        "return p[remaining] / np.maximum(w[remaining], 1)",
+        "wspt",
+    ),
     "wmdd": (
         "weighted modified due date",
         "return np.maximum(p[remaining], d[remaining] - t) / np.maximum(w[remaining], 1)",
@@ -124,7 +128,9 @@ def check_interface(problem: str, interface: str, scheme: str | None) -> None:
     """A one-line error unless the interface (and scheme) fit the problem."""
     if interface not in INTERFACES.get(problem, ()):
         known = ", ".join(INTERFACES.get(problem, ()))
-        raise SchedbenchError(f"{problem} has no {interface!r} interface; known: {known}", field="--interface")
+        raise SchedbenchError(
+            f"{problem} has no {interface!r} interface; known: {known}", field="--interface"
+        )
     if scheme is not None and scheme not in SCHEMES.get(problem, ()):
         known = ", ".join(SCHEMES.get(problem, ())) or "none"
         raise SchedbenchError(f"{problem} has no scheme {scheme!r}; known: {known}", field="--scheme")

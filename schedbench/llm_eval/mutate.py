@@ -96,7 +96,10 @@ LADDERS: dict[str, list[tuple[str, str]]] = {
     "sequence:p": [
         ("earliest due date order", "return np.lexsort((p, d))"),
         ("modified due date, one job at a time", _MDD_SEQ + "    return order"),
-        ("modified due date, then adjacent interchanges while they help", _MDD_SEQ + _INTERCHANGE + "    return order"),
+        (
+            "modified due date, then adjacent interchanges while they help",
+            _MDD_SEQ + _INTERCHANGE + "    return order",
+        ),
     ],
     "priority:duration": [
         ("shortest operation first", "return duration"),
@@ -156,7 +159,9 @@ def _header(prompt: str) -> tuple[str, str, str]:
     return signature, entry, key
 
 
-def _file(signature: str, idea: str, body: str, ladder: str | None = None, rung: int = 0, extra: str = "") -> str:
+def _file(
+    signature: str, idea: str, body: str, ladder: str | None = None, rung: int = 0, extra: str = ""
+) -> str:
     mark = f"# ladder: {ladder} {rung}\n" if ladder else ""
     return f"# idea: {idea}\n{mark}import numpy as np\n{extra}\n\n{signature}\n    {body}\n"
 
@@ -176,7 +181,9 @@ def _negate(code: str, entry: str) -> str:
         if stripped.startswith("return "):
             indent = lines[k][: len(lines[k]) - len(stripped)]
             value = stripped[7:]
-            new = f"np.asarray({value})[::-1]" if entry == "sequence" else f"-np.asarray({value}, dtype=float)"
+            new = (
+                f"np.asarray({value})[::-1]" if entry == "sequence" else f"-np.asarray({value}, dtype=float)"
+            )
             lines[k] = f"{indent}return {new}"
             break
     text = "\n".join(lines) + "\n"
@@ -240,7 +247,9 @@ def hostile_answer(kind: str, signature: str, entry: str, config: MutateConfig) 
     return "```python\n" + _file(signature, f"hostile: {kind}", bodies[kind]) + "```"
 
 
-def mutate_answer(messages: Sequence[Mapping[str, object]], request_seed: object, config: MutateConfig) -> str:
+def mutate_answer(
+    messages: Sequence[Mapping[str, object]], request_seed: object, config: MutateConfig
+) -> str:
     """The deterministic answer to one discovery request."""
     prompt = "\n".join(str(m.get("content", "")) for m in messages if m.get("role") == "user")
     signature, entry, key = _header(prompt)
@@ -279,7 +288,9 @@ def mutate_reply(request: Mapping[str, object], config: MutateConfig) -> bytes:
         "object": "chat.completion",
         "created": 0,
         "model": request.get("model", "schedbench-mutate"),
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
+        "choices": [
+            {"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}
+        ],
         "usage": {
             "prompt_tokens": prompt_tokens,
             "completion_tokens": len(content) // 4,
