@@ -49,8 +49,7 @@ from schedbench.discover.prompts import (
 from schedbench.discover.scoring import (
     Score,
     Split,
-    check_disjoint,
-    load_split,
+    load_splits,
     score_builtin,
     score_plugin,
     win_tie_loss,
@@ -341,14 +340,12 @@ class Run:
         self.dir = Path(config.run_dir)
         self.resume = resume
         self.started = time.monotonic()
-        self.train = load_split("train", config.train, config.references)
-        self.val = load_split("val", config.val, config.references)
-        splits = [self.train, self.val]
-        self.test: Split | None = None
-        if config.test:
-            self.test = load_split("test", config.test, config.references)
-            splits.append(self.test)
-        check_disjoint(splits)
+        loaded = load_splits(
+            {"train": config.train, "val": config.val, "test": config.test}, config.references
+        )
+        self.train, self.val = loaded["train"], loaded["val"]
+        self.test: Split | None = loaded.get("test")
+        splits = list(loaded.values())
         problems = {s.problem for s in splits}
         if len(problems) > 1:
             raise SchedbenchError(f"the splits hold different problems: {', '.join(sorted(problems))}")
@@ -1014,12 +1011,10 @@ def run_test(run_dir: str, *, force: bool = False) -> dict[str, JsonValue]:
         raise SchedbenchError("the run has not stopped with a pick yet (resume it first)", source=run_dir)
     pick = str(stop["pick"])
     with OutputLock.for_dir(run_dir):
-        test = load_split("test", config.test, config.references)
-        other = [
-            load_split("train", config.train, config.references),
-            load_split("val", config.val, config.references),
-        ]
-        check_disjoint([*other, test])
+        loaded = load_splits(
+            {"train": config.train, "val": config.val, "test": config.test}, config.references
+        )
+        test = loaded["test"]
         level, probes, _ = choose_sandbox(config.sandbox)
         limits = config.limits()
         score = score_plugin(str(Path(run_dir) / "candidates" / f"{pick}.py"), test, limits)

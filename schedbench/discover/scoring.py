@@ -59,23 +59,41 @@ class Split:
         }
 
 
-def load_split(name: str, path: str, references: str | None) -> Split:
-    """Read a split and its references; every instance needs a reference (one-line error otherwise)."""
+def read_split(name: str, path: str) -> Split:
+    """Read a split's instances (one problem, at least one instance); references come later."""
     instances = read_instances(path)
     if not instances:
         raise SchedbenchError(f"the {name} split is empty", source=path)
     problems = {inst.problem for inst in instances}
     if len(problems) > 1:
         raise SchedbenchError(f"one problem per split; found {', '.join(sorted(problems))}", source=path)
-    refs = load_references(instances, references)
-    missing = [inst.name for inst in instances if inst.name not in refs or refs[inst.name].value is None]
+    return Split(name, path, instances, {})
+
+
+def attach_references(split: Split, references: str | None) -> Split:
+    """The split with its references; every instance needs one (one-line error otherwise)."""
+    refs = load_references(split.instances, references)
+    missing = [i.name for i in split.instances if i.name not in refs or refs[i.name].value is None]
     if missing:
         raise SchedbenchError(
-            f"{len(missing)} {name} instance(s) have no reference value (first: {missing[0]}); "
+            f"{len(missing)} {split.name} instance(s) have no reference value (first: {missing[0]}); "
             "solve them first (schedbench solve) and pass the output with --references",
-            source=path,
+            source=split.path,
         )
-    return Split(name, path, instances, refs, references)
+    split.refs, split.references_path = refs, references
+    return split
+
+
+def load_splits(paths: Mapping[str, str | None], references: str | None) -> dict[str, Split]:
+    """Read the named splits, refuse shared instances, then attach references (in that order)."""
+    splits = {name: read_split(name, path) for name, path in paths.items() if path}
+    check_disjoint(list(splits.values()))
+    return {name: attach_references(split, references) for name, split in splits.items()}
+
+
+def load_split(name: str, path: str, references: str | None) -> Split:
+    """One split with its references."""
+    return attach_references(read_split(name, path), references)
 
 
 def check_disjoint(splits: Sequence[Split]) -> None:

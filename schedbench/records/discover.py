@@ -29,12 +29,13 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     "stop": ("reason", "budget", "pick"),
     "test": ("id", "evaluations", "metrics"),
 }
-COMMON_FIELDS = ("record", "type", "seq", "slot", "gen", "island", "t", "timing")
+COMMON_FIELDS = ("record", "type", "seq", "slot", "gen", "island", "t", "timing", "sandbox")
 CANDIDATE_STATUSES = ("valid", "invalid", "rejected", "duplicate")
 STOP_REASONS = (
     "max_samples",
     "max_evals",
     "max_tokens",
+    "max_cost",
     "max_wall",
     "patience",
     "target_gap",
@@ -51,6 +52,7 @@ def discover_event(
     gen: int | None = None,
     island: int | None = None,
     timing: Mapping[str, JsonValue] | None = None,
+    sandbox: str = "none",
     **fields: JsonValue,
 ) -> dict[str, JsonValue]:
     """A typed event line; raises ``ValueError`` for an unknown type or a missing field (a bug of ours)."""
@@ -68,6 +70,7 @@ def discover_event(
         "island": island,
         "t": round(time.time(), 3),
         "timing": dict(timing or {}),
+        "sandbox": sandbox,
     }
     return {**head, **fields}
 
