@@ -377,7 +377,8 @@ class Run:
         )
         self.limits = config.limits()
         self.store: dict[str, Candidate] = {}
-        self.by_ast: dict[str, str] = {}
+        self.by_ast: dict[str, str] = {}  # normalised AST hash -> the first candidate evaluated with it
+        self.failed_ast: dict[str, tuple[str, JsonValue]] = {}  # ... of invalid ones: id and failure
         self.islands: list[list[str]] = [[] for _ in range(config.islands)]
         self.budget = Budget()
         self.validated: dict[str, float | None] = {}
@@ -705,15 +706,17 @@ class Run:
                 }, {}
             cid, digest = code_id(code), ast_hash(code)
             assert digest is not None
-            if digest in self.by_ast:
-                original = self.store[self.by_ast[digest]]
+            if digest in self.by_ast or digest in self.failed_ast:
+                original, failed = self.by_ast.get(digest), None
+                if original is None:
+                    original, failed = self.failed_ast[digest]
                 return {
                     **base,
                     "id": cid,
                     "ast_hash": digest,
                     "status": "duplicate",
-                    "duplicate_of": original.id,
-                    "failure": None,
+                    "duplicate_of": original,
+                    "failure": failed,
                     "train": None,
                     "code_chars": len(code),
                 }, {}
@@ -734,6 +737,8 @@ class Run:
             self.budget.evals += 1
         if status == "duplicate":
             self.budget.duplicates += 1
+        if status == "invalid":
+            self.failed_ast.setdefault(str(event["ast_hash"]), (str(event["id"]), event["failure"]))
         if status in ("invalid", "rejected"):
             self.budget.invalid += 1
             self.budget.invalid_streak += 1

@@ -49,6 +49,24 @@ _MDDC_LIKE = (
     "    mu = mu * (1 + rho**2 / (1 + rho**2))\n"
     "    return mu + pu / (t + np.mean(pu))"
 )
+_MDD_ROLLOUT = (
+    "def finish(t, rest):\n"
+    "        total = 0\n"
+    "        rest = list(rest)\n"
+    "        while rest:\n"
+    "            r = np.array(rest)\n"
+    "            k = int(np.argmin(np.maximum(d[r], t + p[r]){w_div}))\n"
+    "            job = rest.pop(k)\n"
+    "            t += int(p[job])\n"
+    "            total += {w_mul}max(0, t - int(d[job]))\n"
+    "        return total\n\n"
+    "    scores = []\n"
+    "    for j in remaining:\n"
+    "        rest = [int(k) for k in remaining if k != j]\n"
+    "        done = t + int(p[j])\n"
+    "        scores.append({w_mul}max(0, done - int(d[j])) + finish(done, rest))\n"
+    "    return np.array(scores, dtype=float)"
+)
 _MDD_SEQ = (
     "left = list(range(len(p)))\n"
     "    order, t = [], 0\n"
@@ -79,6 +97,10 @@ LADDERS: dict[str, list[tuple[str, str]]] = {
         ("earliest due date first", "return d[remaining]"),
         ("modified due date", "return np.maximum(d[remaining], t + p[remaining])"),
         ("MDD urgency with a 1.1 processing-time factor and a long-job penalty", _MDDC_LIKE),
+        (
+            "look ahead: the tardiness of taking the job now and finishing with MDD",
+            _MDD_ROLLOUT.format(w_div="", w_mul=""),
+        ),
     ],
     "priority:p:weighted": [
         ("weighted shortest processing time", "return p[remaining] / np.maximum(w[remaining], 1)"),
@@ -91,6 +113,12 @@ LADDERS: dict[str, list[tuple[str, str]]] = {
             "pr, dr, wr = p[remaining], d[remaining], w[remaining]\n"
             "    slack = np.maximum(dr - pr - t, 0)\n"
             "    return -(wr / np.maximum(pr, 1)) * np.exp(-slack / (2.0 * max(float(np.mean(p)), 1e-9)))",
+        ),
+        (
+            "look ahead: the weighted tardiness of taking the job now and finishing with weighted MDD",
+            _MDD_ROLLOUT.format(w_div=" / np.maximum(w[r], 1)", w_mul="int(w[job]) * ").replace(
+                "int(w[job]) * max(0, done", "int(w[j]) * max(0, done"
+            ),
         ),
     ],
     "sequence:p": [
