@@ -262,11 +262,16 @@ class Journal:
 
     def has_logged(self, kind: str) -> bool:
         """Whether the next step of type ``kind`` is already in the log (earlier stops skipped)."""
-        for old in self.old[self.pos :]:
-            if old["type"] in ("stop", "test") and kind != old["type"]:
-                continue
-            return True
-        return False
+        return any(not self._skippable(old, kind, 0) for old in self.old[self.pos :])
+
+    @staticmethod
+    def _skippable(old: Mapping[str, JsonValue], kind: str, gen: int | None) -> bool:
+        """An end-of-run event (stop, test, final validation) that a run resumed with larger budgets
+        passes by: it continues where the earlier run ended."""
+        if old["type"] in ("stop", "test"):
+            return kind != old["type"]
+        final = old["type"] == "validation" and old.get("final") is True
+        return final and not (kind == "validation" and gen is None)
 
     def _peek(self) -> dict[str, JsonValue] | None:
         return self.old[self.pos] if self.pos < len(self.old) else None
@@ -282,8 +287,8 @@ class Journal:
     ) -> dict[str, JsonValue]:
         """The logged event of this step, or a new one from ``compute() -> (fields, timing)``."""
         while (old := self._peek()) is not None:
-            if old["type"] in ("stop", "test") and kind != old["type"]:
-                self.pos += 1  # an earlier stop (or test) of a run resumed with larger budgets
+            if self._skippable(old, kind, gen):
+                self.pos += 1
                 continue
             if old["type"] != kind or old.get("slot") != slot:
                 raise SchedbenchError(
@@ -787,7 +792,8 @@ class Run:
                     }
                 )
             scored = {**self.validated, **{r["id"]: r["val_fitness"] for r in rows}}  # type: ignore[index]
-            return {"round": round_, "candidates": rows, "best_val_id": _best_val(scored, self.store)}, {
+            best = _best_val(scored, self.store)
+            return {"round": round_, "final": gen is None, "candidates": rows, "best_val_id": best}, {
                 "eval_s": round(seconds, 4)
             }
 
