@@ -248,7 +248,10 @@ def hostile_answer(kind: str, signature: str, entry: str, config: MutateConfig) 
             + n
             + ")"
         ),
-        "os_system": f"import os\n    os.system('touch {target}-system')\n    return np.zeros({n})",
+        "os_system": (
+            f"import os\n    status = os.system('touch {target}-system')\n    if status != 0:\n"
+            f"        raise PermissionError(f'os.system returned {{status}}')\n    return np.zeros({n})"
+        ),
         "file_write": f"open('{target}-write', 'w').write('x')\n    return np.zeros({n})",
         "fork_loop": (
             "import os, time\n    for _ in range(50):\n        if os.fork() == 0:\n            time.sleep(30)\n"
