@@ -132,7 +132,9 @@ def _echo_test(test: dict[str, Any]) -> None:
 @opt.output_option(help="RUN_DIR.", folder=True)
 @click.option("--interface", default="priority", show_default=True, help="priority or sequence (SMTT).")
 @click.option("--scheme", default=None, help="JSSP: active|nondelay; RCPSP: serial|parallel.")
-@click.option("--seed-rule", default="edd", show_default=True, help="The seed the random arm starts from.")
+@click.option(
+    "--seed-rule", default=None, help="The seed the random arm starts from (default: EDD, SPT or LFT)."
+)
 @click.option("--strategy", type=click.Choice(STRATEGIES), default="evolve", show_default=True)
 @click.option("--islands", type=opt.AT_LEAST_1, default=4, show_default=True)
 @click.option("--pop-size", type=opt.AT_LEAST_1, default=8, show_default=True)

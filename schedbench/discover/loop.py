@@ -99,7 +99,7 @@ class DiscoverConfig:
     references: str | None = None
     interface: str = "priority"
     scheme: str | None = None
-    seed_rule: str = "edd"
+    seed_rule: str | None = None  # None: the problem's first seed (EDD, SPT, LFT)
     strategy: str = "evolve"
     islands: int = 4
     pop_size: int = 8
@@ -361,6 +361,8 @@ class Run:
         )
         self.seeds = seeds(self.problem, config.interface, weighted=self.weighted, scheme=config.scheme)
         names = [s.name for s in self.seeds]
+        if config.seed_rule is None:
+            config.seed_rule = names[0]
         if config.seed_rule not in names:
             raise SchedbenchError(
                 f"unknown seed rule {config.seed_rule!r} for {self.problem} {config.interface}; known: "
