@@ -182,9 +182,9 @@ def llm_report(
 @click.option(
     "--mode",
     type=click.Choice(MODES),
+    help="solve (default): answer `llm eval` prompts with a schedule; mutate: answer `discover` prompts "
+    "with edited rules.",
     default="solve",
-    show_default=True,
-    help="solve: answer `llm eval` prompts with a schedule; mutate: answer `discover` prompts with edited rules.",
 )
 @click.option(
     "--hostile-rate", type=FRACTION, default=0.1, show_default=True, help="mutate: share of hostile rules."

@@ -108,6 +108,7 @@ class DiscoverConfig:
     val_every: int = 2
     val_top: int = 8
     migrate_every: int = 5
+    # budgets and stop rules (the first one hit stops the run; only these may change on resume)
     max_samples: int = 400
     max_evals: int | None = None
     max_tokens: int | None = None
@@ -118,12 +119,14 @@ class DiscoverConfig:
     target_gap: float | None = None
     max_invalid_streak: int = 50
     max_transport_failures: int = 10
+    # the sandbox, per instance
     cpu_limit: int = 2
     timeout_s: float = 10.0
     memory_mb: int = 1024
     sandbox: str = "auto"
     max_code_chars: int = 6000
     static_checks: bool = True
+    # the model
     temperature: float | None = 1.0
     max_tokens_per_call: int = 2048
     seed: int = 0

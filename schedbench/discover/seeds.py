@@ -6,6 +6,7 @@ registered rule it stands for, so reports can set the pick against that rule as 
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 
 from schedbench.problems import SchedbenchError
@@ -27,6 +28,11 @@ def _plugin(name: str, problem: str, idea: str, body: str, scheme: str | None = 
     if scheme:
         head += f'SCHEME = "{scheme}"\n'
     return head + "\n\n" + body.strip() + "\n"
+
+
+def _body(text: str) -> str:
+    """A function body written as an indented block, as the plug-in needs it after its first line."""
+    return textwrap.indent(textwrap.dedent(text).strip(), "    ").lstrip()
 
 
 _SMTT_PRIORITY = {
@@ -51,10 +57,12 @@ _SMTT_WEIGHTED = {
     ),
     "atc": (
         "apparent tardiness cost with k = 2 (largest index first)",
-        "pr, dr, wr = p[remaining], d[remaining], w[remaining]\n"
-        "    slack = np.maximum(dr - pr - t, 0)\n"
-        "    pbar = max(float(np.mean(p)), 1e-9)\n"
-        "    return -(wr / np.maximum(pr, 1)) * np.exp(-slack / (2.0 * pbar))",
+        _body("""
+            pr, dr, wr = p[remaining], d[remaining], w[remaining]
+            slack = np.maximum(dr - pr - t, 0)
+            pbar = max(float(np.mean(p)), 1e-9)
+            return -(wr / np.maximum(pr, 1)) * np.exp(-slack / (2.0 * pbar))
+        """),
         "atc",
     ),
 }
@@ -63,14 +71,16 @@ _SMTT_SEQUENCE = {
     "spt": ("shortest processing time order", "return np.lexsort((d, p))", "spt"),
     "mdd": (
         "modified due date, one job at a time",
-        "remaining = list(range(len(p)))\n"
-        "    order, t = [], 0\n"
-        "    while remaining:\n"
-        "        r = np.array(remaining)\n"
-        "        k = int(np.argmin(np.maximum(d[r], t + p[r])))\n"
-        "        order.append(remaining.pop(k))\n"
-        "        t += int(p[order[-1]])\n"
-        "    return order",
+        _body("""
+            remaining = list(range(len(p)))
+            order, t = [], 0
+            while remaining:
+                r = np.array(remaining)
+                k = int(np.argmin(np.maximum(d[r], t + p[r])))
+                order.append(remaining.pop(k))
+                t += int(p[order[-1]])
+            return order
+        """),
         "mdd",
     ),
 }
@@ -82,27 +92,25 @@ _JSSP = {
 _RCPSP = {
     "lft": (
         "latest finish time from a backward pass over the precedences",
-        "n = len(durations)\n"
-        "    horizon = int(np.sum(durations))\n"
-        "    lf = np.full(n, horizon)\n"
-        "    succ = [[] for _ in range(n)]\n"
-        "    for a, b in precedences:\n"
-        "        succ[a].append(b)\n"
-        "    for _ in range(n):\n"
-        "        for a in range(n):\n"
-        "            for b in succ[a]:\n"
-        "                lf[a] = min(lf[a], lf[b] - durations[b])\n"
-        "    return lf",
+        _body("""
+            n = len(durations)
+            lf = np.full(n, int(np.sum(durations)))
+            for _ in range(n):
+                for a, b in precedences:
+                    lf[a] = min(lf[a], lf[b] - durations[b])
+            return lf
+        """),
         "lft",
     ),
     "spt": ("shortest task first", "return durations", None),
     "mts": (
         "most successors first",
-        "n = len(durations)\n"
-        "    count = np.zeros(n)\n"
-        "    for a, _b in precedences:\n"
-        "        count[a] += 1\n"
-        "    return -count",
+        _body("""
+            count = np.zeros(len(durations))
+            for a, _b in precedences:
+                count[a] += 1
+            return -count
+        """),
         None,
     ),
 }

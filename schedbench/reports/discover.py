@@ -20,11 +20,8 @@ Event = Mapping[str, JsonValue]
 
 
 def _f(value: object, digits: int = 3) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, float):
-        return f"{value:.{digits}f}"
-    return str(value)
+    """A table cell: '-' for missing, floats rounded."""
+    return "-" if value is None else f"{value:.{digits}f}" if isinstance(value, float) else str(value)
 
 
 def _table(head: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]:
