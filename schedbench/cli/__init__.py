@@ -30,15 +30,13 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "generate": ("generate", "generate", "Generate deterministic instance sets (same options and seed, same bytes)."),
     "import": ("imports", "import_", "Import public benchmark files (PATH: files or folders) into one instance .jsonl file."),
     "solve": ("solve", "solve", "Solve every instance in FILE exactly (CP-SAT, MIP, DP) and write verified solutions as JSONL."),
-    "discover": (
-        "discover", "discover", "Evolve heuristics (plug-in rules) with any OpenAI-compatible LLM, scored on held-out references."
-    ),
     "solvers": ("solve", "solvers", "The exact solvers `schedbench solve --solver` accepts."),
     "heuristics": ("heuristics", "heuristics", "Built-in heuristic rules."),
     "leaderboard": ("heuristics", "leaderboard", "Run every rule (and plug-in) on every instance of DATA and rank them against references."),
     "llm": ("llm", "llm", "Evaluate any OpenAI-compatible endpoint as a scheduling solver, scored by the exact verifier."),
     "report": ("report", "report", "Write an offline HTML report of RUN_DIRs of `llm eval` and LEADERBOARD_DIRs (PATHS) into a folder."),
     "view": ("report", "view", "Build the HTML report of PATHS into a cache folder and open it in the browser."),
+    "discover": ("discover", "discover", "Evolve heuristics (plug-in rules) with any OpenAI-compatible LLM, scored on held-out references."),
     "demo": ("demo", "demo", "Generate, solve and rank small datasets of all three problems; write a report folder."),
 }  # fmt: skip
 
