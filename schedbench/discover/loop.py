@@ -50,6 +50,7 @@ from schedbench.discover.scoring import (
     Score,
     Split,
     load_splits,
+    metamorphic_check,
     score_builtin,
     score_plugin,
     win_tie_loss,
@@ -1033,7 +1034,8 @@ def run_test(run_dir: str, *, force: bool = False) -> dict[str, JsonValue]:
         test = loaded["test"]
         level, probes, _ = choose_sandbox(config.sandbox)
         limits = config.limits()
-        score = score_plugin(str(Path(run_dir) / "candidates" / f"{pick}.py"), test, limits)
+        pick_path = str(Path(run_dir) / "candidates" / f"{pick}.py")
+        score = score_plugin(pick_path, test, limits)
         rows: dict[str, JsonValue] = {}
         for rule in builtin_rules(test.problem):
             theirs = score_builtin(rule, test)
@@ -1058,6 +1060,7 @@ def run_test(run_dir: str, *, force: bool = False) -> dict[str, JsonValue]:
                 "per_class": score.per_class,  # type: ignore[dict-item]
             },
             "builtins": rows,
+            "metamorphic_on_val": metamorphic_check(pick_path, loaded["val"], limits),
         }
         journal = Journal(Path(run_dir) / "events.jsonl", level)
         try:

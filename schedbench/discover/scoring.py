@@ -20,7 +20,7 @@ from schedbench.datasets.references import Reference, gap_pct, load_references
 from schedbench.discover.candidate import Failure, runtime_failure
 from schedbench.heuristics import leaderboard
 from schedbench.heuristics.sandbox import Limits
-from schedbench.problems import Instance, SchedbenchError, instance_digest
+from schedbench.problems import Instance, SchedbenchError, instance_digest, parse_instance
 
 SPLITS = ("train", "val", "test")
 
@@ -235,3 +235,44 @@ def win_tie_loss(mine: Sequence[int], theirs: Sequence[int]) -> dict[str, int]:
     for a, b in zip(mine, theirs, strict=True):
         out["win" if a < b else "tie" if a == b else "loss"] += 1
     return out
+
+
+def _variants(inst: Instance) -> tuple[Instance, Instance] | None:
+    """SMTT only: the instance with its jobs in reverse order, and with every p and d doubled."""
+    if inst.problem != "smtt":
+        return None
+    body = inst.to_dict()
+    jobs = body["jobs"]
+    assert isinstance(jobs, list)
+    doubled = [
+        {**j, "processing_time": 2 * j["processing_time"], "due_date": 2 * j["due_date"]} for j in jobs
+    ]
+    relabelled = parse_instance({**body, "name": f"{inst.name}~relabel", "jobs": jobs[::-1]})
+    scaled = parse_instance({**body, "name": f"{inst.name}~scale", "jobs": doubled})
+    return relabelled, scaled
+
+
+def metamorphic_check(path: str, split: Split, limits: Limits) -> dict[str, object] | None:
+    """Relabelled jobs must give the same total, doubled times twice the total (up to tie effects, so a
+    change is a flag, not a failure): ``index_dependent`` / ``scale_dependent`` when any instance changes."""
+    changed = {"relabel": 0, "scale": 0}
+    checked = 0
+    try:
+        for inst in split.instances:
+            variants = _variants(inst)
+            if variants is None:
+                return None
+            values = []
+            for one in (inst, *variants):
+                (record,) = leaderboard.evaluate(one, [], [path], limits)
+                values.append(record.objective if record.feasible else None)
+            base, relabel, scale = values
+            if base is None:
+                continue
+            checked += 1
+            changed["relabel"] += relabel != base
+            changed["scale"] += scale != 2 * base
+    finally:
+        leaderboard._close_plugins()
+    flags = [f for f, k in (("index_dependent", "relabel"), ("scale_dependent", "scale")) if changed[k]]
+    return {"instances": checked, "changed": changed, "flags": flags}

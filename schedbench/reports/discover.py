@@ -149,6 +149,14 @@ def markdown(run_dir: str, compare: Sequence[str] = ()) -> str:
                 (rule, row["fitness"], row["paper_gap"], wtl.get("win"), wtl.get("tie"), wtl.get("loss"))
             )
         lines += _table(head, rows)
+        meta = test.get("metamorphic_on_val")
+        if meta:
+            lines += [
+                f"Metamorphic checks of the pick on validation ({meta['instances']} instances): relabelled jobs "
+                f"changed {meta['changed']['relabel']}, doubled times changed {meta['changed']['scale']} "
+                f"(flags: {', '.join(meta['flags']) or 'none'}).",
+                "",
+            ]
     if compare:
         lines += ["## Runs side by side", ""]
         head = ["run", "strategy", "samples", "stop", "best train %", "pick val %", "test %", "test runs"]

@@ -7,7 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from schedbench.discover.scoring import compute_metrics, load_split, load_splits, score_builtin, win_tie_loss
+from schedbench.discover.scoring import (
+    compute_metrics,
+    load_split,
+    load_splits,
+    metamorphic_check,
+    score_builtin,
+    win_tie_loss,
+)
+from schedbench.discover.seeds import seeds
+from schedbench.heuristics.sandbox import Limits
 from schedbench.problems import SchedbenchError
 
 
@@ -70,3 +79,18 @@ def test_builtins_score_through_the_same_path_and_mdd_beats_edd(smtt_splits):
     assert mdd.valid and edd.valid and mdd.fitness < edd.fitness
     wtl = win_tie_loss(mdd.objectives, edd.objectives)
     assert sum(wtl.values()) == len(split.instances) and wtl["win"] > wtl["loss"]
+
+
+def test_metamorphic_checks_flag_a_rule_keyed_on_the_job_index(smtt_splits, tmp_path):
+    split = load_split("val", smtt_splits["val"], smtt_splits["references"])
+    mdd = tmp_path / "mdd.py"
+    mdd.write_text(next(s for s in seeds("smtt", "priority") if s.name == "mdd").source)
+    keyed = tmp_path / "keyed.py"
+    keyed.write_text(
+        "import numpy as np\n\ndef priority(p, d, w, t, remaining):\n    return np.asarray(remaining, dtype=float)\n"
+    )
+    fair = metamorphic_check(str(mdd), split, Limits())
+    unfair = metamorphic_check(str(keyed), split, Limits())
+    assert fair is not None and fair["changed"]["scale"] == 0 and "scale_dependent" not in fair["flags"]
+    assert unfair is not None and "index_dependent" in unfair["flags"]
+    assert fair["instances"] == unfair["instances"] == len(split.instances)
