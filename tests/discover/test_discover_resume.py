@@ -55,7 +55,7 @@ def test_killed_and_resumed_runs_match_an_uninterrupted_one(smtt_splits, mutate_
         kills = []
         for attempt in range(2):
             run_dir = tmp_path / f"killed{attempt}"
-            delay = rng.uniform(0.3 * duration, 0.9 * duration)
+            delay = rng.uniform(0.2 * duration, 0.7 * duration)
             proc = _start(_args(smtt_splits, server.url, run_dir))
             try:
                 proc.wait(delay)
