@@ -21,7 +21,8 @@ from schedbench.cli._options import (
     seed_option,
     show_progress,
 )
-from schedbench.llm_eval.baseline_server import STYLES, BaselineConfig, parse_faults, serve
+from schedbench.llm_eval.baseline_server import MODES, STYLES, BaselineConfig, parse_faults, serve
+from schedbench.llm_eval.mutate import MutateConfig
 from schedbench.llm_eval.runner import EvalConfig, run_eval
 from schedbench.problems.errors import SchedbenchError
 from schedbench.reports.llm import make_report
@@ -178,6 +179,26 @@ def llm_report(
 @click.option("--retry-after", default="1", show_default=True, help="Retry-After header sent with 429.")
 @seed_option(0, help="Seed of the fault draws.")
 @click.option("--model", default="schedbench-baseline", show_default=True, help="Model id served.")
+@click.option(
+    "--mode",
+    type=click.Choice(MODES),
+    help="solve (default): answer `llm eval` prompts with a schedule; mutate: answer `discover` prompts "
+    "with edited rules.",
+    default="solve",
+)
+@click.option(
+    "--hostile-rate", type=FRACTION, default=0.1, show_default=True, help="mutate: share of hostile rules."
+)
+@click.option(
+    "--hostile-port",
+    type=click.IntRange(1, 65535),
+    default=9,
+    show_default=True,
+    help="mutate: socket target.",
+)
+@click.option(
+    "--hostile-dir", default="/tmp", show_default=True, help="mutate: where hostile rules try to write."
+)
 def llm_serve_baseline(
     host: str,
     port: int,
@@ -188,6 +209,10 @@ def llm_serve_baseline(
     retry_after: str,
     seed: int,
     model: str,
+    mode: str,
+    hostile_rate: float,
+    hostile_port: int,
+    hostile_dir: str,
 ) -> None:
     """Serve the OpenAI chat-completions protocol offline, answering from a heuristic."""
     config = BaselineConfig(
@@ -198,6 +223,10 @@ def llm_serve_baseline(
         retry_after=retry_after,
         seed=seed,
         model=model,
+        mode=mode,
+        mutate=MutateConfig(
+            seed=seed, hostile_rate=hostile_rate, hostile_port=hostile_port, hostile_dir=hostile_dir
+        ),
     )
     serve(
         config,

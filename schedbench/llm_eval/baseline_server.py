@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from schedbench.heuristics import run_heuristic
+from schedbench.llm_eval.mutate import MutateConfig, mutate_reply
 from schedbench.llm_eval.prompts import (
     DATA_CLOSE,
     DATA_OPEN,
@@ -29,6 +30,7 @@ from schedbench.llm_eval.prompts import (
 )
 from schedbench.problems import Instance, SchedbenchError, parse_instance, verify
 
+MODES = ("solve", "mutate")
 FAULTS = ("garbage", "truncate", "infeasible", "lie", "429", "500", "delay", "drop")
 STYLES = ("plain", "fenced", "prose")
 _REASONS = {
@@ -61,6 +63,8 @@ class BaselineConfig:
     retry_after: str = "1"
     seed: int = 0
     model: str = "schedbench-baseline"
+    mode: str = "solve"  # "mutate": answer discovery prompts (see schedbench.llm_eval.mutate)
+    mutate: MutateConfig = field(default_factory=MutateConfig)
 
 
 #: ``auto``: a good rule per problem; ``builtin``: the cheapest one (for measuring the pipeline's overhead)
@@ -174,6 +178,8 @@ class BaselineServer:
             request = json.loads(body)
             messages = request["messages"]
             first_user = next(m["content"] for m in messages if m.get("role") == "user")
+            if self.config.mode == "mutate":
+                return 200, {}, mutate_reply(request, self.config.mutate)
             inst, solution, objective = self._answer_for(first_user)
         except SchedbenchError as err:
             return 400, {}, _error(str(err), "invalid_request_error")

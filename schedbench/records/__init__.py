@@ -12,6 +12,7 @@ from importlib import resources
 from typing import Any
 
 from schedbench.problems import SchedbenchError
+from schedbench.records.discover import DISCOVER_EVENT, check_discover_event, discover_event
 from schedbench.records.leaderboard import (
     LEADERBOARD_RECORD,
     Leaderboard,
@@ -37,6 +38,9 @@ from schedbench.records.solve import (
 )
 
 __all__ = [
+    "DISCOVER_EVENT",
+    "check_discover_event",
+    "discover_event",
     "LEADERBOARD_RECORD",
     "Leaderboard",
     "LeaderboardRecord",
