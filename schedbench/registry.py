@@ -8,9 +8,17 @@ entries of different problems (a lookup then needs the problem).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from enum import Enum
 from typing import Generic, Protocol, TypeVar
 
 from schedbench.problems import SchedbenchError
+
+
+class Word(str, Enum):
+    """A closed set of words written into records (statuses, kinds): compares and prints as its value."""
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class Entry(Protocol):

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from llm_helpers import config, write_data
-from solver_instances import random_smtt
+from helpers.instances import random_smtt
+from helpers.llm import config, write_data
+from helpers.paths import REPO
 
 from schedbench.datasets import sha256_file
 from schedbench.datasets.locks import OutputLock
@@ -35,7 +36,6 @@ from schedbench.solvers import SolveOptions
 from schedbench.solvers.batch import solve_file
 from schedbench.solvers.cpsat import rcpsp as cpsat_rcpsp
 
-REPO = Path(__file__).resolve().parents[1]
 CLI = [sys.executable, "-m", "schedbench.cli"]
 ENV = {"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"}
 

@@ -22,7 +22,7 @@ _HELP_ONLY = getattr(click.exceptions, "NoArgsIsHelpError", ())  # click >= 8.2:
 
 
 # command -> (module in schedbench.cli, attribute, summary for `schedbench --help`); the summaries are
-# the commands' own first docstring lines (tests/test_cli_help.py checks they agree).
+# the commands' own first docstring lines (tests/cli/test_help.py checks they agree).
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "schema": ("core", "schema", "Print the JSON Schema of PROBLEM's instances (or solutions)."),
     "validate": ("core", "validate", "Check instance FILES: JSON Schema and meaning (names, cycles, capacities, machines)."),
@@ -82,6 +82,10 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             click.echo("interrupted; results written so far are kept (re-run to resume)", err=True)
             sys.exit(130)
+        except OSError as err:  # a full disk, a read-only or missing folder: the file and the reason
+            where = f"{err.filename}: " if err.filename else ""
+            click.echo(f"error: {where}{err.strerror or err}", err=True)
+            sys.exit(2)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

@@ -4,17 +4,7 @@ from __future__ import annotations
 
 import click
 
-from schedbench.cli._options import (
-    AT_LEAST_1,
-    POSITIVE,
-    no_progress_option,
-    output_option,
-    problem_option,
-    processes_option,
-    renamed_from,
-    seconds_option,
-    show_progress,
-)
+from schedbench.cli import _options as opt
 from schedbench.heuristics import list_heuristics
 from schedbench.heuristics.leaderboard import run_leaderboard
 from schedbench.heuristics.sandbox import Limits
@@ -29,7 +19,7 @@ def heuristics() -> None:
 
 
 @heuristics.command("list")
-@problem_option
+@opt.problem_option
 def heuristics_list(problem: str | None) -> None:
     """List the built-in rules by problem."""
     for h in list_heuristics(problem):
@@ -38,7 +28,7 @@ def heuristics_list(problem: str | None) -> None:
 
 @click.command()
 @click.argument("data", type=click.Path(exists=True, dir_okay=False))
-@output_option(help="Report folder.", folder=True)
+@opt.output_option(help="Report folder.", folder=True)
 @click.option("--references", type=click.Path(exists=True, dir_okay=False), help="Solve output JSONL.")
 @click.option(
     "--heuristics", "names", default="all", show_default=True, help="Comma-separated rules, or all."
@@ -46,18 +36,22 @@ def heuristics_list(problem: str | None) -> None:
 @click.option(
     "--plugin", "plugins", multiple=True, type=click.Path(exists=True, dir_okay=False), help="Rule file."
 )
-@processes_option(None, help="Processes running rules side by side (default: CPU count).")
+@opt.processes_option(None, help="Processes running rules side by side (default: CPU count).")
 @click.option(
-    "--cpu-limit", type=AT_LEAST_1, default=10, show_default=True, help="Plug-in CPU seconds per instance."
+    "--cpu-limit",
+    type=opt.AT_LEAST_1,
+    default=10,
+    show_default=True,
+    help="Plug-in CPU seconds per instance.",
 )
-@seconds_option("--plugin-timeout", 30.0, help="Plug-in wall seconds per instance.")
+@opt.seconds_option("--plugin-timeout", 30.0, help="Plug-in wall seconds per instance.")
 @click.option(
-    "--memory-mb", type=AT_LEAST_1, default=2048, show_default=True, help="Plug-in address space (MiB)."
+    "--memory-mb", type=opt.AT_LEAST_1, default=2048, show_default=True, help="Plug-in address space (MiB)."
 )
 @click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
-@no_progress_option
-@renamed_from("--workers", "processes", type=AT_LEAST_1)
-@renamed_from("--timeout", "plugin_timeout", type=POSITIVE)
+@opt.no_progress_option
+@opt.renamed_from("--workers", "processes", type=opt.AT_LEAST_1)
+@opt.renamed_from("--timeout", "plugin_timeout", type=opt.POSITIVE)
 def leaderboard(
     data: str,
     output: str,
@@ -76,7 +70,7 @@ def leaderboard(
     One record per rule and instance goes to OUTPUT/records.jsonl as it comes (re-running resumes);
     leaderboard.json, Markdown, CSV and PNG plots are written at the end.
     """
-    with progress("leaderboard", enabled=show_progress(no_progress)) as bar:
+    with progress("leaderboard", enabled=opt.show_progress(no_progress)) as bar:
         result = run_leaderboard(
             data,
             output,

@@ -53,17 +53,30 @@ def _no_constant(name: str) -> float:
     raise ValueError(f"{name} is not standard JSON")
 
 
+def _no_lone_surrogates(value: JsonValue) -> None:
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(
+            "a string holds a lone surrogate (\\ud800-\\udfff), which is not Unicode text"
+        ) from None
+
+
 def loads(text: str | bytes, *, strict: bool = True) -> JsonValue:
     """Parse one JSON document; `strict` refuses duplicate keys, NaN/Infinity and numbers that round to an
     integer. Every failure is a ValueError (json.JSONDecodeError for syntax) with a one-line message."""
     try:
         if strict:
-            return json.loads(
+            value = json.loads(
                 text,
                 object_pairs_hook=_no_duplicate_keys,
                 parse_float=_exact_float,
                 parse_constant=_no_constant,
             )
+            escapes = text if isinstance(text, str) else text.decode("utf-8", "replace")
+            if "\\ud" in escapes.lower():  # only an escape can smuggle in a lone surrogate
+                _no_lone_surrogates(value)
+            return value
         return json.loads(text)
     except RecursionError:
         raise ValueError("nested too deeply") from None

@@ -5,19 +5,15 @@ The leaderboard groups by class (:func:`instance_group`) and size; LLM evaluatio
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import asdict, dataclass
 
 from schedbench.datasets.jsonl import JsonValue
-from schedbench.problems import Instance, JsspInstance, SmttInstance
+from schedbench.problems import Instance, JsspInstance, SmttInstance, instance_digest
 
 
 def instance_hash(inst: Instance) -> str:
-    """sha256 (16 hex digits) of the instance's canonical JSON without ``meta``: equal hashes mean the same
-    scheduling problem, whatever the name, references or labels."""
-    data = {k: v for k, v in inst.to_dict().items() if k != "meta"}
-    return hashlib.sha256(json.dumps(data, sort_keys=True, separators=(",", ":")).encode()).hexdigest()[:16]
+    """The first 16 hex digits of :func:`schedbench.problems.instance_digest` (what records show)."""
+    return instance_digest(inst)[:16]
 
 
 def instance_size(inst: Instance) -> int:

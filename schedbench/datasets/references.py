@@ -15,26 +15,23 @@ import csv
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from enum import Enum
 from pathlib import Path
 
 from schedbench.datasets.files import StrPath, read_text, split_lines
 from schedbench.datasets.jsonl import JsonValue, iter_jsonl
 from schedbench.problems import Instance, SchedbenchError, verify
+from schedbench.registry import Word
 
 CSV_COLUMNS = ("instance", "lower_bound", "upper_bound", "closed", "source")
 
 
-class ReferenceKind(str, Enum):
+class ReferenceKind(Word):
     """What a reference value claims to be."""
 
     OPTIMAL = "optimal"
     BEST_KNOWN = "best_known"
     LOWER_BOUND = "lower_bound"
     UPPER_BOUND = "upper_bound"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 CONTRADICTED_KINDS = (

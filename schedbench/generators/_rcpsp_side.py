@@ -1,8 +1,9 @@
 """Witness schedules and side constraints (downtime, release/deadline windows, disjunctive pairs).
 
-Feasibility by construction: downtime, releases and disjunctive pairs are drawn first, a serial
-schedule generation scheme (SGS) then plants a witness schedule that respects all of them together
-with precedences and capacities, and deadlines are finally set at or after the witness finish times.
+Feasibility by construction: downtime, releases and disjunctive pairs are drawn first, the serial
+schedule generation scheme (SGS) of :mod:`schedbench.heuristics.rcpsp_sgs` then plants a witness
+schedule that respects all of them together with precedences and capacities, and deadlines are finally
+set at or after the witness finish times.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from schedbench.problems.rcpsp import RcpspInstance
 
 
 @dataclass
@@ -33,32 +36,28 @@ class SideConstraints:
     disjunctive: list[tuple[int, int]] = field(default_factory=list)
 
 
-def earliest_starts(project: Project) -> np.ndarray:
-    """Earliest starts under precedences alone (no resources)."""
-    n = len(project.durations)
-    preds: list[list[int]] = [[] for _ in range(n)]
-    for i, j in project.edges:
-        preds[j].append(i)
-    es = np.zeros(n, dtype=np.int64)
-    d = project.durations
-    for j in project.topo.tolist():
-        if preds[j]:
-            es[j] = max(es[i] + d[i] for i in preds[j])
-    return es
-
-
-def latest_starts(project: Project, horizon: int) -> np.ndarray:
-    """Latest starts under precedences alone for a project ending by ``horizon``."""
-    n = len(project.durations)
-    succs: list[list[int]] = [[] for _ in range(n)]
-    for i, j in project.edges:
-        succs[i].append(j)
-    d = project.durations
-    ls = horizon - d.copy()
-    for i in reversed(project.topo.tolist()):
-        if succs[i]:
-            ls[i] = min(ls[j] for j in succs[i]) - d[i]
-    return ls
+def project_instance(project: Project, side: SideConstraints | None = None) -> RcpspInstance:
+    """The project (and its side constraints, deadlines left out) as an instance for the shared SGS and
+    time windows; tasks and resources are named by index."""
+    n, resources = len(project.durations), len(project.capacities)
+    releases = np.zeros(n, dtype=np.int64)
+    if side is not None:
+        for i, release in side.releases.items():
+            releases[i] = release
+    pairs = np.zeros((0, 2), dtype=np.int64)
+    return RcpspInstance(
+        name="witness",
+        task_names=tuple(str(i) for i in range(n)),
+        durations=np.asarray(project.durations, dtype=np.int64),
+        resource_names=tuple(str(r) for r in range(resources)),
+        capacities=np.asarray(project.capacities, dtype=np.int64),
+        demands=np.asarray(project.demands, dtype=np.int64),
+        downtime=tuple(tuple(w) for w in side.downtime) if side else ((),) * resources,
+        releases=releases,
+        deadlines=(None,) * n,
+        precedences=np.array(project.edges, dtype=np.int64).reshape(-1, 2),
+        disjunctive=np.array(side.disjunctive, dtype=np.int64).reshape(-1, 2) if side else pairs,
+    )
 
 
 def resource_strength(project: Project, es: np.ndarray) -> list[float]:
@@ -124,62 +123,3 @@ def draw_disjunctive(
         take = min(count - len(pairs), len(rest))
         pairs.update(rest[int(k)] for k in rng.choice(len(rest), size=take, replace=False))
     return sorted(pairs)
-
-
-def serial_sgs(project: Project, priority: np.ndarray, side: SideConstraints) -> np.ndarray:
-    """Serial SGS: tasks in precedence-feasible order of ``priority``, each at its earliest feasible start.
-
-    Respects precedences, capacities, downtime, releases and disjunctive pairs (deadlines are set from
-    the result). Always succeeds: every task can wait until all downtime and all other tasks are over.
-    """
-    n = len(project.durations)
-    d = project.durations
-    dem = project.demands
-    preds: list[list[int]] = [[] for _ in range(n)]
-    succs: list[list[int]] = [[] for _ in range(n)]
-    for i, j in project.edges:
-        preds[j].append(i)
-        succs[i].append(j)
-    partners: list[list[int]] = [[] for _ in range(n)]
-    for a, b in side.disjunctive:
-        partners[a].append(b)
-        partners[b].append(a)
-    late = max([0, *side.releases.values()] + [e for w in side.downtime for _, e in w])
-    horizon = late + int(d.sum()) + 1
-    free = np.repeat(project.capacities[:, None], horizon, axis=1).astype(np.int64)
-    for r, windows in enumerate(side.downtime):
-        for s, e in windows:
-            free[r, s:e] = 0
-    start = np.full(n, -1, dtype=np.int64)
-    waiting = np.array([len(p) for p in preds])
-    eligible = [i for i in range(n) if waiting[i] == 0]
-    while eligible:
-        i = min(eligible, key=lambda t: (priority[t], t))
-        eligible.remove(i)
-        est = max([side.releases.get(i, 0)] + [int(start[p] + d[p]) for p in preds[i]])
-        start[i] = _first_fit(
-            free, dem[i], int(d[i]), est, [(start[p], start[p] + d[p]) for p in partners[i] if start[p] >= 0]
-        )
-        free[:, start[i] : start[i] + d[i]] -= dem[i][:, None]
-        for j in succs[i]:
-            waiting[j] -= 1
-            if waiting[j] == 0:
-                eligible.append(j)
-    return start
-
-
-def _first_fit(
-    free: np.ndarray, demand: np.ndarray, duration: int, est: int, busy: list[tuple[int, int]]
-) -> int:
-    if duration == 0:
-        return est
-    used = demand > 0
-    ok = (free[used] >= demand[used][:, None]).all(axis=0)
-    for s, e in busy:
-        ok[s:e] = False
-    bad = np.concatenate(([0], np.cumsum(~ok[est:])))
-    window_bad = bad[duration:] - bad[:-duration]
-    fits = np.flatnonzero(window_bad == 0)
-    if fits.size == 0:  # cannot happen with the horizon of serial_sgs; kept as a loud guard
-        raise RuntimeError("serial SGS ran past its horizon")
-    return est + int(fits[0])

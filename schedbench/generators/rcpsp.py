@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -25,11 +26,11 @@ from schedbench.generators._rcpsp_side import (
     SideConstraints,
     draw_disjunctive,
     draw_downtime,
-    earliest_starts,
-    latest_starts,
+    project_instance,
     resource_strength,
-    serial_sgs,
 )
+from schedbench.heuristics.rcpsp_sgs import serial_sgs
+from schedbench.problems import parse_instance, verify
 from schedbench.problems.base import INSTANCE_SCHEMA_ID
 from schedbench.problems.errors import SchedbenchError
 
@@ -128,7 +129,7 @@ def _edge_chain(seed: int, rep: int, layer_of: np.ndarray, needed: int, tasks: i
     )
 
 
-def _side(seed, rep, level, project, tasks, families, family_probability, desc):
+def _side(seed, rep, level, project, tasks, families, family_probability, desc, es, lower):
     rng = stream(seed, _SIDE, rep, level)
     draws = rng.random(len(FAMILIES))
     if families is None:
@@ -136,8 +137,6 @@ def _side(seed, rep, level, project, tasks, families, family_probability, desc):
     else:
         on = {f: f in families for f in FAMILIES}
     counts = side_counts(level, tasks)
-    es = earliest_starts(project)
-    lower = int(max((es + project.durations).max(), 1))
     side = SideConstraints(downtime=[[] for _ in project.capacities])
     if on["downtime"]:
         max_len = max(1, lower // 8, int(project.durations.max()) // 2)
@@ -148,7 +147,7 @@ def _side(seed, rep, level, project, tasks, families, family_probability, desc):
             side.releases[i] = int(es[i]) + int(rng.integers(0, max(1, lower // 4), endpoint=True))
     if on["disjunctive"]:
         side.disjunctive = draw_disjunctive(rng, project, counts["disjunctive"], desc)
-    return on, side, rng, es, lower
+    return on, side, rng
 
 
 def _build(seed, rep, level, base, chain, args, names_by_rendering):
@@ -157,17 +156,17 @@ def _build(seed, rep, level, base, chain, args, names_by_rendering):
     topo = np.argsort(layer_of, kind="stable")
     project = Project(durations, capacities, demands, chain[:level], topo)
     desc = descendants(tasks, project.edges, topo)
+    plain = project_instance(project)
+    es, lower = plain.earliest_starts, max(plain.critical_path_length, 1)
     if phase == "side":
-        on, side, rng, es, lower = _side(seed, rep, level, project, tasks, families, family_probability, desc)
+        on, side, rng = _side(seed, rep, level, project, tasks, families, family_probability, desc, es, lower)
     else:
         on = dict.fromkeys(FAMILIES, False)
         side, rng = SideConstraints(downtime=[[] for _ in capacities]), None
-        es = earliest_starts(project)
-        lower = int(max((es + durations).max(), 1))
     prio_rng = stream(seed, _PRIORITY, rep, level)
-    ls = latest_starts(project, lower)
+    ls = plain.latest_finishes(lower) - durations
     priority = ls + prio_rng.random(tasks) * float(durations.mean())
-    witness = serial_sgs(project, priority, side)
+    witness = serial_sgs(project_instance(project, side), priority)
     finish = witness + durations
     if on["windows"]:
         for i in side.releases:
@@ -286,7 +285,12 @@ def iter_rcpsp_ladder_with_witness(
     seed: int,
     verify_witness: bool = True,
 ) -> Iterator[tuple[dict, dict[str, int]]]:
-    """Yield ``(instance, witness starts)`` level by level, replicate by replicate."""
+    """Yield ``(instance, witness starts)`` level by level, replicate by replicate: RCPSP ladder instances,
+    ``per_level`` per level.
+
+    ``families=None`` switches each side family on with ``family_probability`` per instance (phase
+    ``side``); a list (possibly empty) fixes them. ``layers`` defaults to round(sqrt(tasks)).
+    """
     levels = parse_levels(levels) if isinstance(levels, str) else sorted(set(levels))
     if layers is None:
         layers = max(2, min(tasks, round(math.sqrt(tasks))))
@@ -310,7 +314,6 @@ def iter_rcpsp_ladder_with_witness(
 
 def _witness_checker():
     """The project's exact verifier, applied to every planted witness."""
-    from schedbench.problems import parse_instance, verify
 
     def check(instance: dict, witness: dict[str, int]) -> None:
         inst = parse_instance(instance, source="generator")
@@ -322,41 +325,12 @@ def _witness_checker():
     return check
 
 
-def iter_rcpsp_ladder(**kwargs) -> Iterator[dict]:
-    """Yield ladder instances one at a time (same arguments as :func:`generate_rcpsp_ladder`)."""
+def iter_rcpsp_ladder(**kwargs: Any) -> Iterator[dict]:
+    """Yield ladder instances one at a time (the keyword arguments of :func:`iter_rcpsp_ladder_with_witness`)."""
     for instance, _ in iter_rcpsp_ladder_with_witness(**kwargs):
         yield instance
 
 
-def generate_rcpsp_ladder(
-    *,
-    tasks: int,
-    resources: int,
-    levels: Iterable[int] | str,
-    per_level: int,
-    phase: str,
-    families: Sequence[str] | None = None,
-    family_probability: float = 0.75,
-    rendering: str = "synthetic",
-    layers: int | None = None,
-    seed: int,
-) -> list[dict]:
-    """RCPSP ladder instances, ``per_level`` per level, ordered by level then replicate.
-
-    ``families=None`` switches each side family on with ``family_probability`` per instance (phase
-    ``side``); a list (possibly empty) fixes them. ``layers`` defaults to round(sqrt(tasks)).
-    """
-    return list(
-        iter_rcpsp_ladder(
-            tasks=tasks,
-            resources=resources,
-            levels=levels,
-            per_level=per_level,
-            phase=phase,
-            families=families,
-            family_probability=family_probability,
-            rendering=rendering,
-            layers=layers,
-            seed=seed,
-        )
-    )
+def generate_rcpsp_ladder(**kwargs: Any) -> list[dict]:
+    """The instances of :func:`iter_rcpsp_ladder` (same keyword arguments) as a list."""
+    return list(iter_rcpsp_ladder(**kwargs))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -79,7 +80,7 @@ def iter_smtt(
     paper_compat: bool = False,
     seed: int,
 ) -> Iterator[dict]:
-    """Yield SMTT instances one at a time (see :func:`generate_smtt`)."""
+    """Yield ``per_class`` instances for each (TF, RDD) class, RDD outer and TF inner (the smtt-paper order)."""
     tf, rdd = [float(t) for t in tf], [float(r) for r in rdd]
     _check(jobs, tf, rdd, per_class)
     seed = check_seed(seed)
@@ -121,25 +122,6 @@ def iter_smtt(
                 }
 
 
-def generate_smtt(
-    *,
-    jobs: int,
-    tf: Sequence[float],
-    rdd: Sequence[float],
-    per_class: int,
-    weighted: bool = False,
-    paper_compat: bool = False,
-    seed: int,
-) -> list[dict]:
-    """``per_class`` instances for each (TF, RDD) class, RDD outer and TF inner (the smtt-paper order)."""
-    return list(
-        iter_smtt(
-            jobs=jobs,
-            tf=tf,
-            rdd=rdd,
-            per_class=per_class,
-            weighted=weighted,
-            paper_compat=paper_compat,
-            seed=seed,
-        )
-    )
+def generate_smtt(**kwargs: Any) -> list[dict]:
+    """The instances of :func:`iter_smtt` (same keyword arguments) as a list."""
+    return list(iter_smtt(**kwargs))

@@ -46,16 +46,8 @@ ScoreFn = Callable[[np.ndarray, SgsState], np.ndarray]
 def job_tail_arrays(inst: JsspInstance) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per operation: remaining work (incl. itself), remaining operation count (incl.), cumulative work (incl.)."""
     dur = inst.op_duration
-    work = np.zeros_like(dur)
-    count = np.zeros_like(dur)
-    flow = np.zeros_like(dur)
-    for j in range(inst.num_jobs):
-        a, b = int(inst.job_offsets[j]), int(inst.job_offsets[j + 1])
-        seg = dur[a:b]
-        work[a:b] = np.cumsum(seg[::-1])[::-1]
-        count[a:b] = np.arange(b - a, 0, -1)
-        flow[a:b] = np.cumsum(seg)
-    return work, count, flow
+    count = inst.job_offsets[inst.op_job + 1] - np.arange(len(dur))
+    return inst.job_tails + dur, count, inst.job_heads + dur
 
 
 def giffler_thompson(inst: JsspInstance, score: ScoreFn, scheme: str = "active", seed: int = 0) -> np.ndarray:

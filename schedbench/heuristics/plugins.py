@@ -34,7 +34,7 @@ from schedbench.heuristics.jssp_sgs import SgsState, giffler_thompson
 from schedbench.heuristics.rcpsp_sgs import parallel_sgs, serial_sgs
 from schedbench.heuristics.registry import heuristic_solver_info
 from schedbench.heuristics.sandbox import Limits, PluginFailure, SandboxProcess
-from schedbench.problems import SchedbenchError
+from schedbench.problems import Instance, SchedbenchError
 from schedbench.problems import jssp as jssp_mod
 from schedbench.problems import rcpsp as rcpsp_mod
 from schedbench.problems import smtt as smtt_mod
@@ -82,7 +82,7 @@ class PluginRule:
         if self._sandbox is not None:
             self._sandbox.close()
 
-    def run(self, inst: Any) -> dict[str, Any]:
+    def run(self, inst: Instance) -> dict[str, Any]:
         """Build a schedule for ``inst`` from the plug-in's answers (never its own claims)."""
         if self._sandbox is None:
             self.load()

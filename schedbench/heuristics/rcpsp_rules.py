@@ -12,53 +12,21 @@ from collections.abc import Callable
 
 import numpy as np
 
-from schedbench.heuristics.rcpsp_sgs import parallel_sgs, predecessor_lists, serial_sgs
+from schedbench.heuristics.rcpsp_sgs import parallel_sgs, serial_sgs
 from schedbench.heuristics.registry import register
 from schedbench.problems.rcpsp import RcpspInstance, solution_from_starts
 
 
-def topological_order(inst: RcpspInstance) -> list[int]:
-    """Tasks in an order compatible with precedences (Kahn; index order among ready tasks)."""
-    preds, succs = predecessor_lists(inst)
-    waiting = [len(p) for p in preds]
-    ready = [i for i in range(inst.num_tasks) if not waiting[i]]
-    order: list[int] = []
-    while ready:
-        task = ready.pop(0)
-        order.append(task)
-        for s in succs[task]:
-            waiting[s] -= 1
-            if not waiting[s]:
-                ready.append(s)
-    return order
-
-
 def time_windows(inst: RcpspInstance) -> tuple[np.ndarray, np.ndarray]:
-    """Resource-free earliest starts and latest finishes (horizon = the instance's upper bound, deadlines kept)."""
-    preds, succs = predecessor_lists(inst)
-    order = topological_order(inst)
-    dur = inst.durations
-    est = inst.releases.astype(np.int64).copy()
-    for i in order:
-        for p in preds[i]:
-            est[i] = max(est[i], est[p] + dur[p])
-    horizon = max(inst.horizon_upper_bound(), int((est + dur).max()) if inst.num_tasks else 0)
-    lft = np.full(inst.num_tasks, horizon, dtype=np.int64)
-    for i, deadline in enumerate(inst.deadlines):
-        if deadline is not None:
-            lft[i] = min(lft[i], deadline)
-    for i in reversed(order):
-        for s in succs[i]:
-            lft[i] = min(lft[i], lft[s] - dur[s])
-    return est, lft
+    """Resource-free earliest starts and latest finishes (horizon: the safe horizon, deadlines kept)."""
+    return inst.earliest_starts, inst.latest_finishes(inst.safe_horizon)
 
 
 def total_successors(inst: RcpspInstance) -> np.ndarray:
     """Number of direct and indirect successors of every task."""
-    _, succs = predecessor_lists(inst)
     reach: list[set[int]] = [set() for _ in range(inst.num_tasks)]
-    for i in reversed(topological_order(inst)):
-        for s in succs[i]:
+    for i in reversed(inst.topological_order):
+        for s in inst.successors[i]:
             reach[i].add(s)
             reach[i] |= reach[s]
     return np.array([len(r) for r in reach], dtype=np.int64)
@@ -82,9 +50,8 @@ def _mts(inst: RcpspInstance) -> np.ndarray:
 
 
 def _grpw(inst: RcpspInstance) -> np.ndarray:
-    _, succs = predecessor_lists(inst)
     dur = inst.durations
-    return -np.array([dur[i] + sum(int(dur[s]) for s in succs[i]) for i in range(inst.num_tasks)])
+    return -np.array([dur[i] + sum(int(dur[s]) for s in inst.successors[i]) for i in range(inst.num_tasks)])
 
 
 def _random(inst: RcpspInstance) -> np.ndarray:

@@ -24,7 +24,7 @@ class _Profile:
 
     def __init__(self, inst: RcpspInstance) -> None:
         self.inst = inst
-        self.horizon = max(16, inst.horizon_upper_bound() + 1)
+        self.horizon = max(16, inst.safe_horizon + 1)
         self.free = np.repeat(inst.capacities[None, :].astype(np.int64), self.horizon, axis=0)
         for r, windows in enumerate(inst.downtime):
             for a, b in windows:
@@ -86,24 +86,28 @@ class _Profile:
         self.free[t : t + dur] -= self.inst.demands[task]
 
 
-def predecessor_lists(inst: RcpspInstance) -> tuple[list[list[int]], list[list[int]]]:
-    """(predecessors, successors) of every task."""
-    preds: list[list[int]] = [[] for _ in range(inst.num_tasks)]
-    succs: list[list[int]] = [[] for _ in range(inst.num_tasks)]
-    for a, b in inst.precedences:
-        preds[int(b)].append(int(a))
-        succs[int(a)].append(int(b))
-    return preds, succs
+class _Build:
+    """A schedule under construction: the profile, start times, which tasks are in, and per task how many
+    predecessors are still out."""
+
+    def __init__(self, inst: RcpspInstance) -> None:
+        self.profile = _Profile(inst)
+        self.starts = np.zeros(inst.num_tasks, dtype=np.int64)
+        self.scheduled = np.zeros(inst.num_tasks, dtype=bool)
+        self.waiting = np.array([len(p) for p in inst.predecessors], dtype=np.int64)
+
+    def place(self, task: int, t: int) -> None:
+        self.starts[task] = t
+        self.scheduled[task] = True
+        self.profile.book(task, t)
 
 
 def serial_sgs(inst: RcpspInstance, priority: np.ndarray) -> np.ndarray:
     """Start times from the serial scheme."""
     n = inst.num_tasks
-    preds, succs = predecessor_lists(inst)
-    profile = _Profile(inst)
-    starts = np.zeros(n, dtype=np.int64)
-    scheduled = np.zeros(n, dtype=bool)
-    waiting = np.array([len(p) for p in preds])
+    preds, succs = inst.predecessors, inst.successors
+    build = _Build(inst)
+    starts, waiting = build.starts, build.waiting
     rank = np.lexsort((np.arange(n), priority))
     position = np.empty(n, dtype=np.int64)
     position[rank] = np.arange(n)
@@ -112,10 +116,7 @@ def serial_sgs(inst: RcpspInstance, priority: np.ndarray) -> np.ndarray:
         task = min(eligible, key=position.__getitem__)
         eligible.discard(task)
         earliest = max([int(inst.releases[task])] + [int(starts[p] + inst.durations[p]) for p in preds[task]])
-        start = profile.earliest_fit(task, earliest, starts, scheduled)
-        starts[task] = start
-        scheduled[task] = True
-        profile.book(task, start)
+        build.place(task, build.profile.earliest_fit(task, earliest, starts, build.scheduled))
         for s in succs[task]:
             waiting[s] -= 1
             if waiting[s] == 0:
@@ -126,12 +127,9 @@ def serial_sgs(inst: RcpspInstance, priority: np.ndarray) -> np.ndarray:
 def parallel_sgs(inst: RcpspInstance, priority: np.ndarray) -> np.ndarray:
     """Start times from the parallel scheme (non-delay over the event times)."""
     n = inst.num_tasks
-    preds, succs = predecessor_lists(inst)
-    profile = _Profile(inst)
-    starts = np.zeros(n, dtype=np.int64)
-    scheduled = np.zeros(n, dtype=bool)
+    build = _Build(inst)
+    starts, scheduled, waiting = build.starts, build.scheduled, build.waiting
     ready_at = inst.releases.astype(np.int64).copy()  # max(release, predecessors' finishes) once all are in
-    waiting = np.array([len(p) for p in preds])
     rank = list(np.lexsort((np.arange(n), priority)))
     downtime_ends = sorted({b for windows in inst.downtime for _, b in windows})
     events = {0} | {int(r) for r in inst.releases} | set(downtime_ends)
@@ -145,15 +143,13 @@ def parallel_sgs(inst: RcpspInstance, priority: np.ndarray) -> np.ndarray:
                 task = int(task)
                 if scheduled[task] or waiting[task] or ready_at[task] > t:
                     continue
-                if profile.fits_at(task, t, starts, scheduled):
-                    starts[task] = t
-                    scheduled[task] = True
+                if build.profile.fits_at(task, t, starts, scheduled):
+                    build.place(task, t)
                     remaining -= 1
-                    profile.book(task, t)
                     end = t + int(inst.durations[task])
                     events.add(end)
                     progress = progress or end == t
-                    for s in succs[task]:
+                    for s in inst.successors[task]:
                         waiting[s] -= 1
                         ready_at[s] = max(ready_at[s], end)
         later = [e for e in events if e > t]

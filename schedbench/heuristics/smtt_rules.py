@@ -8,6 +8,8 @@ that code produced the paper's tables.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from schedbench.heuristics.registry import register
@@ -35,18 +37,53 @@ def wspt_order(p: np.ndarray, w: np.ndarray) -> np.ndarray:
     return np.lexsort((np.arange(len(p)), ratio))
 
 
-def mdd_order(p: np.ndarray, d: np.ndarray) -> np.ndarray:
-    """Modified due date (Baker & Bertrand 1982): next is the first job, in index order, minimising max(t + p, d)."""
+def _mdd_scores(pu: np.ndarray, du: np.ndarray, t: float) -> np.ndarray:
+    return np.maximum(pu + t, du)
+
+
+def mdd_order(p: np.ndarray, d: np.ndarray, w: np.ndarray | None = None) -> np.ndarray:
+    """Modified due date (Baker & Bertrand 1982): next is the first job, in index order, minimising
+    max(t + p, d); with weights, max(p, d - t) / w (a zero weight counts as 1), which is the same for unit ones."""
     remaining = np.arange(len(p))
     out = np.empty(len(p), dtype=np.int64)
+    safe_w = None if w is None else np.maximum(w, 1).astype(np.float64)
     t = 0
     for k in range(len(p)):
-        pos = int(np.argmin(np.maximum(p[remaining] + t, d[remaining])))
+        pr, dr = p[remaining], d[remaining]
+        if safe_w is None:
+            score = _mdd_scores(pr, dr, t)
+        else:
+            score = np.maximum(pr, dr - t) / safe_w[remaining]
+        pos = int(np.argmin(score))
         job = remaining[pos]
         out[k] = job
         t += p[job]
         remaining = np.delete(remaining, pos)
     return out
+
+
+def adjacent_interchange(
+    order: Sequence[int] | np.ndarray, p: np.ndarray, d: np.ndarray, w: np.ndarray | None = None
+) -> list[int]:
+    """Swap neighbours, pass after pass, while a swap lowers the total (weighted) tardiness; stops at a local
+    optimum (each swap lowers the objective, so it ends). Python integers, so exact for any weights."""
+    pl, dl = p.tolist(), d.tolist()
+    wl = [1] * len(pl) if w is None else w.tolist()
+    order = [int(j) for j in order]
+    improved = True
+    while improved:
+        improved = False
+        start = 0
+        for k in range(len(order) - 1):
+            a, b = order[k], order[k + 1]
+            end = start + pl[a] + pl[b]
+            before = wl[a] * max(0, start + pl[a] - dl[a]) + wl[b] * max(0, end - dl[b])
+            after = wl[b] * max(0, start + pl[b] - dl[b]) + wl[a] * max(0, end - dl[a])
+            if after < before:
+                order[k], order[k + 1] = b, a
+                improved = True
+            start += pl[order[k]]
+    return order
 
 
 def eddc_order(p: np.ndarray, d: np.ndarray) -> np.ndarray:
@@ -133,10 +170,6 @@ def augmented_order(p: np.ndarray, d: np.ndarray, scores) -> np.ndarray:
             remaining = np.delete(remaining, pos)
             seq = augment_step(seq, p, d)
     return np.array(seq, dtype=np.int64)
-
-
-def _mdd_scores(pu: np.ndarray, du: np.ndarray, t: float) -> np.ndarray:
-    return np.maximum(pu + t, du)
 
 
 def augmented_mddc_order(p: np.ndarray, d: np.ndarray) -> np.ndarray:

@@ -20,7 +20,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from schedbench.problems.errors import SchedbenchError
+from schedbench.heuristics import run_heuristic
+from schedbench.llm_eval.prompts import (
+    DATA_CLOSE,
+    DATA_OPEN,
+    data_from_prompt,
+    instance_dict_from_data,
+)
+from schedbench.problems import Instance, SchedbenchError, parse_instance, verify
 
 FAULTS = ("garbage", "truncate", "infeasible", "lie", "429", "500", "delay", "drop")
 STYLES = ("plain", "fenced", "prose")
@@ -54,6 +61,19 @@ class BaselineConfig:
     retry_after: str = "1"
     seed: int = 0
     model: str = "schedbench-baseline"
+
+
+#: ``auto``: a good rule per problem; ``builtin``: the cheapest one (for measuring the pipeline's overhead)
+AUTO_RULES = {"smtt": "mddc", "jssp": "mwkr-active", "rcpsp": "lft-serial"}
+BUILTIN_RULES = {"smtt": "edd", "jssp": "fifo-nondelay", "rcpsp": "lft-serial"}
+
+
+def rule_for(spec: str, problem: str) -> str:
+    """The registry rule for ``problem`` from ``auto``, ``builtin``, one name, or ``rcpsp=lft-serial,smtt=atc``
+    (a problem left out gets ``auto``)."""
+    if "=" in spec:
+        spec = dict(part.split("=", 1) for part in spec.split(",") if "=" in part).get(problem, "auto")
+    return {"auto": AUTO_RULES, "builtin": BUILTIN_RULES}.get(spec, {}).get(problem, spec)
 
 
 def parse_faults(spec: str | None) -> dict[str, float]:
@@ -198,29 +218,19 @@ class BaselineServer:
         }
         return 200, {}, json.dumps(reply).encode()
 
-    def _answer_for(self, prompt: str) -> tuple[Any, dict[str, Any], int | None]:
-        from schedbench.llm_eval.prompts import (
-            DATA_CLOSE,
-            DATA_OPEN,
-            data_from_prompt,
-            instance_dict_from_data,
-        )
-
+    def _answer_for(self, prompt: str) -> tuple[Instance, dict[str, Any], int | None]:
         start = prompt.find(DATA_OPEN)
         key = hashlib.sha1(prompt[start : prompt.find(DATA_CLOSE, start)].encode()).hexdigest()
         cached = self._answers.get(key)
         if cached is None:
-            from schedbench.llm_eval._fallback import solve
-            from schedbench.problems import parse_instance, verify
-
             inst = parse_instance(instance_dict_from_data(data_from_prompt(prompt)), source="prompt")
-            solution = solve(inst, self.config.heuristic)
+            solution = run_heuristic(inst, rule_for(self.config.heuristic, inst.problem))
             cached = (inst, solution, verify(inst, solution).objective)
             self._answers[key] = cached
         return cached
 
     def _render(
-        self, inst: Any, solution: dict[str, Any], objective: int | None, fault: str | None
+        self, inst: Instance, solution: dict[str, Any], objective: int | None, fault: str | None
     ) -> tuple[str, str]:
         key = "sequence" if inst.problem == "smtt" else "starts"
         answer: dict[str, Any] = {key: solution[key], "objective": objective}

@@ -45,6 +45,8 @@ class Breaker:
         return self.streak > 0
 
     def request_done(self, error_class: str | None) -> None:
+        if self.tripped:  # requests still in flight when it tripped do not change the verdict
+            return
         if error_class == "connection":
             self.streak += 1
             if self.limit and self.streak >= self.limit:

@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from schedbench.problems import Instance
+from schedbench.problems.base import INSTANCE_SCHEMA_ID
 from schedbench.problems.errors import SchedbenchError
 
 TEMPLATE_VERSION = "v1"
@@ -109,7 +111,7 @@ def template_hash(problem: str, rendering: str) -> str:
     return hashlib.sha256("\x1e".join(parts).encode()).hexdigest()[:16]
 
 
-def compact_data(inst: Any, *, descriptions: bool = False) -> dict[str, Any]:
+def compact_data(inst: Instance, *, descriptions: bool = False) -> dict[str, Any]:
     """The instance as a compact JSON object (no meta), readable by a model and by `instance_dict_from_data`.
 
     ``descriptions`` keeps the RCPSP resource and task descriptions (the domain rendering's story).
@@ -118,10 +120,10 @@ def compact_data(inst: Any, *, descriptions: bool = False) -> dict[str, Any]:
         rows = []
         for j, name in enumerate(inst.job_names):
             row: list[Any] = [name, int(inst.processing_times[j]), int(inst.due_dates[j])]
-            if inst.weighted:
+            if inst.weights_given:
                 row.append(int(inst.weights[j]))
             rows.append(row)
-        return {"problem": "smtt", "name": inst.name, "weighted": bool(inst.weighted), "jobs": rows}
+        return {"problem": "smtt", "name": inst.name, "weighted": bool(inst.weights_given), "jobs": rows}
     if inst.problem == "jssp":
         jobs = {name: [[m, p] for m, p in inst.operations[j]] for j, name in enumerate(inst.job_names)}
         return {"problem": "jssp", "name": inst.name, "machines": inst.num_machines, "jobs": jobs}
@@ -157,8 +159,6 @@ def compact_data(inst: Any, *, descriptions: bool = False) -> dict[str, Any]:
 
 def instance_dict_from_data(data: dict[str, Any]) -> dict[str, Any]:
     """Turn a compact data block back into the canonical instance JSON object."""
-    from schedbench.problems.base import INSTANCE_SCHEMA_ID
-
     problem = data.get("problem")
     head = {"schema": INSTANCE_SCHEMA_ID, "problem": problem, "name": data["name"]}
     if problem == "smtt":
@@ -196,7 +196,7 @@ def data_from_prompt(text: str) -> dict[str, Any]:
     return json.loads(match.group(1))
 
 
-def _example(inst: Any) -> str:
+def _example(inst: Instance) -> str:
     if inst.problem == "smtt":
         names = list(inst.job_names[:2])
         return json.dumps({"sequence": [*names, "..."], "objective": 0})
@@ -206,7 +206,7 @@ def _example(inst: Any) -> str:
     return json.dumps({"starts": {inst.task_names[0]: 0, "...": "..."}, "objective": 0})
 
 
-def resolve_rendering(inst: Any, rendering: str) -> str:
+def resolve_rendering(inst: Instance, rendering: str) -> str:
     """``auto`` takes the instance's own rendering (``meta.rendering``); only RCPSP has two renderings."""
     if inst.problem != "rcpsp":
         return "synthetic"
@@ -219,13 +219,13 @@ def resolve_rendering(inst: Any, rendering: str) -> str:
     return rendering
 
 
-def build_prompt(inst: Any, rendering: str = "synthetic") -> Prompt:
+def build_prompt(inst: Instance, rendering: str = "synthetic") -> Prompt:
     """The system and user messages for one instance."""
     rendering = resolve_rendering(inst, rendering)
     problem = inst.problem
     if problem not in _RULES:
         raise SchedbenchError(f"unknown problem {problem!r}")
-    weighted = "weighted " if problem == "smtt" and inst.weighted else ""
+    weighted = "weighted " if problem == "smtt" and inst.weights_given else ""
     words = {"task": "task", "resource": "resource"}
     preamble = ""
     if problem == "rcpsp" and rendering == "domain":

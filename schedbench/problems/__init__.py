@@ -16,6 +16,7 @@ from schedbench.problems.rcpsp import RcpspInstance
 from schedbench.problems.registry import (
     PROBLEMS,
     Instance,
+    instance_digest,
     instance_schema,
     parse_instance,
     problem_module,
@@ -25,17 +26,21 @@ from schedbench.problems.registry import (
 from schedbench.problems.smtt import SmttInstance
 
 __all__ = [
+    # base
     "INSTANCE_SCHEMA_ID",
-    "PROBLEMS",
     "SOLUTION_SCHEMA_ID",
     "VIOLATION_CODES",
-    "Instance",
-    "JsspInstance",
-    "RcpspInstance",
-    "SchedbenchError",
-    "SmttInstance",
     "Verification",
     "Violation",
+    "SchedbenchError",
+    # the three problems
+    "JsspInstance",
+    "RcpspInstance",
+    "SmttInstance",
+    # the front door
+    "PROBLEMS",
+    "Instance",
+    "instance_digest",
     "instance_schema",
     "parse_instance",
     "problem_module",

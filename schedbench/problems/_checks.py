@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import cache
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
-from schedbench.problems.base import MAX_MAGNITUDE, Violation
+import numpy as np
+
+from schedbench.problems.base import MAX_MAGNITUDE, Verification, Violation
 from schedbench.problems.errors import SchedbenchError
+from schedbench.problems.schemas import INSTANCE_SCHEMAS, SOLUTION_SCHEMAS
 
 
 @cache
 def _validator(schema_key: str, problem: str):
     import jsonschema
-
-    from schedbench.problems.schemas import INSTANCE_SCHEMAS, SOLUTION_SCHEMAS
 
     schema = (INSTANCE_SCHEMAS if schema_key == "instance" else SOLUTION_SCHEMAS)[problem]
     return jsonschema.Draft202012Validator(schema)
@@ -85,15 +86,35 @@ def read_start(
     return start
 
 
-def check_names_present(
-    given: Iterable[str], index: dict[str, int], kind: str, violations: list[Violation]
-) -> None:
-    """Record unknown names that the solution mentions and names it leaves out."""
-    seen = set()
-    for name in given:
-        seen.add(name)
-        if name not in index:
-            violations.append(Violation("unknown", f"unknown {kind} {name!r}", 1, (str(name),)))
-    for name in index:
-        if name not in seen:
-            violations.append(Violation("missing", f"{kind} {name!r} has no start", 1, (name,)))
+class _Named(Protocol):
+    @property
+    def name(self) -> str: ...
+
+
+InstanceT = TypeVar("InstanceT", bound=_Named)
+Check = Callable[[InstanceT, np.ndarray, np.ndarray, list[Violation]], None]
+
+
+def verify_starts(
+    inst: InstanceT,
+    solution: dict[str, Any],
+    shape: str,
+    read: Callable[[InstanceT, dict[str, Any], list[Violation]], np.ndarray | None],
+    durations: np.ndarray,
+    checks: Sequence[Check[InstanceT]],
+    objective: Callable[[InstanceT, np.ndarray], int],
+) -> Verification:
+    """Read the ``starts`` object (``shape`` says what it maps) and, once the start times are complete, run
+    every check on them and their end times and recompute the objective."""
+    violations: list[Violation] = []
+    raw = solution.get("starts")
+    if not isinstance(raw, dict):
+        violations.append(Violation("malformed", f"solution has no 'starts' object of {shape}", 1))
+        return Verification(inst.name, False, None, violations)
+    starts = read(inst, raw, violations)
+    if starts is None:
+        return Verification(inst.name, False, None, violations)
+    ends = starts + durations
+    for check in checks:
+        check(inst, starts, ends, violations)
+    return Verification(inst.name, not violations, objective(inst, starts), violations)

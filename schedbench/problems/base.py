@@ -30,6 +30,16 @@ INSTANCE_SCHEMA_ID = "schedbench/instance/v1"
 SOLUTION_SCHEMA_ID = "schedbench/solution/v1"
 
 
+def instance_dict(problem: str, name: str, body: dict[str, Any], meta: dict[str, Any]) -> dict[str, Any]:
+    """An instance's JSON object: schema, problem and name first, then ``body``, then ``meta``."""
+    return {"schema": INSTANCE_SCHEMA_ID, "problem": problem, "name": name, **body, "meta": meta}
+
+
+def solution_dict(instance: str, schedule: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    """A solution's JSON object: schema and instance name, the schedule, then any extra keys."""
+    return {"schema": SOLUTION_SCHEMA_ID, "instance": instance, **schedule, **extra}
+
+
 @dataclass(frozen=True)
 class Violation:
     """One broken rule: its code, a readable message, how much it is broken by, and who is involved."""

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 
-from schedbench.problems._checks import check_schema, index_names, read_start
-from schedbench.problems.base import INSTANCE_SCHEMA_ID, SOLUTION_SCHEMA_ID, Verification, Violation
+from schedbench.problems._checks import check_schema, index_names, read_start, verify_starts
+from schedbench.problems.base import Verification, Violation, instance_dict, solution_dict
 from schedbench.problems.errors import SchedbenchError
 
 PROBLEM = "jssp"
@@ -32,15 +33,35 @@ class JsspInstance:
     problem: str = PROBLEM
 
     @property
-    def num_jobs(self) -> int:
-        return len(self.job_names)
-
-    @property
     def num_operations(self) -> int:
         return int(self.job_offsets[-1])
 
+    @property
+    def num_jobs(self) -> int:
+        return len(self.job_names)
+
     def index(self) -> dict[str, int]:
         return {name: j for j, name in enumerate(self.job_names)}
+
+    @cached_property
+    def job_heads(self) -> np.ndarray:
+        """Per operation: the work of its job before it (its earliest start by job order alone), read-only."""
+        return _read_only(self._job_work_to_end(reverse=False))
+
+    @cached_property
+    def job_tails(self) -> np.ndarray:
+        """Per operation: the work of its job after it, read-only."""
+        return _read_only(self._job_work_to_end(reverse=True))
+
+    def _job_work_to_end(self, *, reverse: bool) -> np.ndarray:
+        dur = self.op_duration[::-1] if reverse else self.op_duration
+        job = self.op_job[::-1] if reverse else self.op_job
+        inclusive = np.cumsum(dur)
+        if len(dur):  # restart the running sum at each job
+            first = np.flatnonzero(np.concatenate(([True], job[1:] != job[:-1])))
+            inclusive -= np.repeat(inclusive[first] - dur[first], np.diff(np.append(first, len(dur))))
+        out = inclusive - dur
+        return out[::-1].copy() if reverse else out
 
     def to_dict(self) -> dict[str, Any]:
         jobs = []
@@ -54,14 +75,7 @@ class JsspInstance:
             if self.weights and self.weights[j] is not None:
                 entry["weight"] = self.weights[j]
             jobs.append(entry)
-        return {
-            "schema": INSTANCE_SCHEMA_ID,
-            "problem": PROBLEM,
-            "name": self.name,
-            "machines": self.num_machines,
-            "jobs": jobs,
-            "meta": self.meta,
-        }
+        return instance_dict(PROBLEM, self.name, {"machines": self.num_machines, "jobs": jobs}, self.meta)
 
 
 def from_dict(obj: dict[str, Any]) -> JsspInstance:
@@ -101,6 +115,11 @@ def from_dict(obj: dict[str, Any]) -> JsspInstance:
     )
 
 
+def _read_only(arr: np.ndarray) -> np.ndarray:
+    arr.flags.writeable = False
+    return arr
+
+
 def makespan(inst: JsspInstance, starts: np.ndarray) -> int:
     """Makespan of flat (job-major) operation start times."""
     if inst.num_operations == 0:
@@ -113,8 +132,9 @@ def lower_bound(inst: JsspInstance) -> int:
     dur = inst.op_duration.astype(np.int64)
     if not len(dur):
         return 0
-    jobs = np.add.reduceat(dur, inst.job_offsets[:-1])
-    machines = np.bincount(inst.op_machine, weights=dur, minlength=inst.num_machines)
+    jobs = inst.job_heads + inst.job_tails + dur
+    machines = np.zeros(inst.num_machines, dtype=np.int64)
+    np.add.at(machines, inst.op_machine, dur)  # exact, unlike bincount's float weights
     return int(max(jobs.max(initial=0), machines.max(initial=0)))
 
 
@@ -125,7 +145,7 @@ def solution_from_starts(inst: JsspInstance, starts: np.ndarray, **extra: Any) -
         job: [int(s) for s in starts[inst.job_offsets[j] : inst.job_offsets[j + 1]]]
         for j, job in enumerate(inst.job_names)
     }
-    return {"schema": SOLUTION_SCHEMA_ID, "instance": inst.name, "starts": per_job, **extra}
+    return solution_dict(inst.name, {"starts": per_job}, extra)
 
 
 def _read_starts(inst: JsspInstance, raw: dict[str, Any], violations: list[Violation]) -> np.ndarray | None:
@@ -174,26 +194,17 @@ def _read_starts(inst: JsspInstance, raw: dict[str, Any], violations: list[Viola
     return starts if complete else None
 
 
-def verify(inst: JsspInstance, solution: dict[str, Any]) -> Verification:
-    """Check operation order within jobs and one operation at a time per machine; recompute makespan."""
-    violations: list[Violation] = []
-    raw = solution.get("starts")
-    if not isinstance(raw, dict):
-        violations.append(Violation("malformed", "solution has no 'starts' object of job -> [start, ...]", 1))
-        return Verification(inst.name, False, None, violations)
-    starts = _read_starts(inst, raw, violations)
-    if starts is None:
-        return Verification(inst.name, False, None, violations)
-    ends = starts + inst.op_duration
-
-    # Operation order: consecutive operations of the same job.
+def _check_operation_order(
+    inst: JsspInstance, starts: np.ndarray, ends: np.ndarray, out: list[Violation]
+) -> None:
+    """Consecutive operations of the same job must not overlap."""
     same_job = inst.op_job[1:] == inst.op_job[:-1]
     late = np.flatnonzero(same_job & (starts[1:] < ends[:-1]))
     for i in late:
         j = int(inst.op_job[i])
         k = int(i - inst.job_offsets[j])
         job = inst.job_names[j]
-        violations.append(
+        out.append(
             Violation(
                 "operation_order",
                 f"job {job!r}: operation {k + 1} starts at {starts[i + 1]} before operation {k} ends at {ends[i]}",
@@ -202,20 +213,25 @@ def verify(inst: JsspInstance, solution: dict[str, Any]) -> Verification:
             )
         )
 
-    # Machine overlap: every pair of operations with positive duration that share a machine and overlap.
+
+def _check_machines(inst: JsspInstance, starts: np.ndarray, ends: np.ndarray, out: list[Violation]) -> None:
+    """Every pair of operations with positive duration that share a machine and overlap."""
     busy = np.flatnonzero(inst.op_duration > 0)
-    if busy.size > 1:
-        order = busy[np.lexsort((starts[busy], inst.op_machine[busy]))]
-        low = int(starts.min())
-        scale = int(ends.max()) - low + 1
-        key = inst.op_machine[order] * scale + (starts[order] - low)
-        first_free = np.searchsorted(key, inst.op_machine[order] * scale + (ends[order] - low), side="left")
-        positions = np.arange(order.size)
-        for pos in np.flatnonzero(first_free > positions + 1):
-            a = order[pos]
-            for b in order[pos + 1 : first_free[pos]]:
-                violations.append(_overlap(inst, int(a), int(b), starts, ends))
-    return Verification(inst.name, not violations, makespan(inst, starts), violations)
+    if busy.size < 2:
+        return
+    order = busy[np.lexsort((starts[busy], inst.op_machine[busy]))]
+    # (machine, time) pairs as one sortable key: machines and times are replaced by their ranks, so the key
+    # stays below 2 n^2 however large the machine indices and times are
+    times = np.unique(np.concatenate([starts[order], ends[order]]))
+    _, machine_rank = np.unique(inst.op_machine[order], return_inverse=True)
+    row = machine_rank.astype(np.int64) * len(times)
+    key = row + np.searchsorted(times, starts[order])
+    first_free = np.searchsorted(key, row + np.searchsorted(times, ends[order]), side="left")
+    positions = np.arange(order.size)
+    for pos in np.flatnonzero(first_free > positions + 1):
+        a = order[pos]
+        for b in order[pos + 1 : first_free[pos]]:
+            out.append(_overlap(inst, int(a), int(b), starts, ends))
 
 
 def _overlap(inst: JsspInstance, a: int, b: int, starts: np.ndarray, ends: np.ndarray) -> Violation:
@@ -230,4 +246,12 @@ def _overlap(inst: JsspInstance, a: int, b: int, starts: np.ndarray, ends: np.nd
         f"machine {machine}: {label(a)} [{starts[a]}, {ends[a]}) overlaps {label(b)} [{starts[b]}, {ends[b]}) by {amount}",
         amount,
         (inst.job_names[int(inst.op_job[a])], inst.job_names[int(inst.op_job[b])]),
+    )
+
+
+def verify(inst: JsspInstance, solution: dict[str, Any]) -> Verification:
+    """Check operation order within jobs and one operation at a time per machine; recompute makespan."""
+    checks = (_check_operation_order, _check_machines)
+    return verify_starts(
+        inst, solution, "job -> [start, ...]", _read_starts, inst.op_duration, checks, makespan
     )

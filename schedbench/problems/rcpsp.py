@@ -7,14 +7,16 @@ capacity 0.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 
-from schedbench.problems._checks import check_schema, index_names, read_start
-from schedbench.problems.base import INSTANCE_SCHEMA_ID, SOLUTION_SCHEMA_ID, Verification, Violation
+from schedbench.problems._checks import check_schema, index_names, read_start, verify_starts
+from schedbench.problems.base import Verification, Violation, instance_dict, solution_dict
 from schedbench.problems.errors import SchedbenchError
 
 PROBLEM = "rcpsp"
@@ -58,11 +60,64 @@ class RcpspInstance:
             or len(self.disjunctive)
         )
 
-    def horizon_upper_bound(self) -> int:
-        """A horizon no optimal schedule needs to exceed (when a feasible one exists without deadlines)."""
-        release = int(self.releases.max()) if self.num_tasks else 0
+    @cached_property
+    def predecessors(self) -> tuple[tuple[int, ...], ...]:
+        """Direct predecessors of every task, in input order of the precedences."""
+        return _adjacency(self.num_tasks, self.precedences[:, 1], self.precedences[:, 0])
+
+    @cached_property
+    def successors(self) -> tuple[tuple[int, ...], ...]:
+        """Direct successors of every task, in input order of the precedences."""
+        return _adjacency(self.num_tasks, self.precedences[:, 0], self.precedences[:, 1])
+
+    @cached_property
+    def topological_order(self) -> tuple[int, ...]:
+        """All tasks, each after its predecessors; the smallest index first among ready tasks."""
+        return tuple(_kahn(self.num_tasks, self.precedences))
+
+    @cached_property
+    def earliest_starts(self) -> np.ndarray:
+        """Earliest starts from releases and precedences alone (no resources), read-only."""
+        es = self.releases.tolist()
+        dur = self.durations.tolist()
+        for i in self.topological_order:
+            for p in self.predecessors[i]:
+                es[i] = max(es[i], es[p] + dur[p])
+        out = np.array(es, dtype=np.int64)
+        out.flags.writeable = False
+        return out
+
+    def latest_finishes(self, horizon: int) -> np.ndarray:
+        """Latest finishes from ``horizon``, deadlines and precedences alone (no resources)."""
+        lf = [horizon if deadline is None else min(horizon, deadline) for deadline in self.deadlines]
+        dur = self.durations.tolist()
+        for i in reversed(self.topological_order):
+            for s in self.successors[i]:
+                lf[i] = min(lf[i], lf[s] - dur[s])
+        return np.array(lf, dtype=np.int64)
+
+    @cached_property
+    def critical_path_length(self) -> int:
+        """The longest chain of releases, durations and precedences: a makespan lower bound."""
+        return int((self.earliest_starts + self.durations).max(initial=0))
+
+    @cached_property
+    def total_work(self) -> int:
+        """Sum of all durations."""
+        return int(self.durations.sum())
+
+    @cached_property
+    def safe_horizon(self) -> int:
+        """A makespan that some optimal schedule keeps to whenever the instance is feasible.
+
+        Let L be the last release or end of downtime. Shift a feasible schedule left until no task can
+        start one unit earlier; deadlines still hold. A task that then starts after L is held by the end
+        of another task (a predecessor, a disjunctive partner or a resource user), so it ends within L
+        plus the durations of a chain of distinct tasks: by L + total work. Deadlines need no term.
+        """
+        release = int(self.releases.max(initial=0))
         down = max((end for windows in self.downtime for _, end in windows), default=0)
-        return max(release, down) + int(self.durations.sum())
+        return max(release, down) + self.total_work
 
     def to_dict(self) -> dict[str, Any]:
         resources = []
@@ -89,23 +144,14 @@ class RcpspInstance:
             if f"task:{task}" in self.descriptions:
                 entry["description"] = self.descriptions[f"task:{task}"]
             tasks.append(entry)
-        out: dict[str, Any] = {
-            "schema": INSTANCE_SCHEMA_ID,
-            "problem": PROBLEM,
-            "name": self.name,
-        }
+        body: dict[str, Any] = {}
         if "instance" in self.descriptions:
-            out["description"] = self.descriptions["instance"]
-        out.update(
-            {
-                "resources": resources,
-                "tasks": tasks,
-                "precedences": [[self.task_names[a], self.task_names[b]] for a, b in self.precedences],
-                "disjunctive": [[self.task_names[a], self.task_names[b]] for a, b in self.disjunctive],
-                "meta": self.meta,
-            }
-        )
-        return out
+            body["description"] = self.descriptions["instance"]
+        body["resources"] = resources
+        body["tasks"] = tasks
+        body["precedences"] = [[self.task_names[a], self.task_names[b]] for a, b in self.precedences]
+        body["disjunctive"] = [[self.task_names[a], self.task_names[b]] for a, b in self.disjunctive]
+        return instance_dict(PROBLEM, self.name, body, self.meta)
 
 
 def _merge_windows(windows: list[list[int]], field_name: str) -> tuple[tuple[int, int], ...]:
@@ -136,26 +182,34 @@ def _pairs(obj: dict[str, Any], key: str, index: dict[str, int]) -> np.ndarray:
     return out
 
 
-def find_cycle(num_tasks: int, edges: np.ndarray) -> list[int] | None:
-    """Task indices on one precedence cycle, or None when the graph is acyclic (Kahn's algorithm)."""
-    if len(edges) == 0:
-        return None
-    indegree = np.bincount(edges[:, 1], minlength=num_tasks)
+def _adjacency(n: int, keys: np.ndarray, values: np.ndarray) -> tuple[tuple[int, ...], ...]:
+    out: list[list[int]] = [[] for _ in range(n)]
+    for k, v in zip(keys.tolist(), values.tolist()):
+        out[k].append(v)
+    return tuple(tuple(x) for x in out)
+
+
+def _kahn(num_tasks: int, edges: np.ndarray) -> list[int]:
+    """Kahn's order, the smallest index first among ready tasks; shorter than ``num_tasks`` on a cycle."""
+    indegree = np.bincount(edges[:, 1], minlength=num_tasks).tolist() if len(edges) else [0] * num_tasks
     order = np.argsort(edges[:, 0], kind="stable")
-    heads = edges[order, 1]
-    starts = np.searchsorted(edges[order, 0], np.arange(num_tasks + 1))
-    stack = list(np.flatnonzero(indegree == 0))
-    indegree = indegree.tolist()
-    heads_list = heads.tolist()
-    visited = 0
-    while stack:
-        node = stack.pop()
-        visited += 1
-        for succ in heads_list[starts[node] : starts[node + 1]]:
+    heads = edges[order, 1].tolist()
+    starts = np.searchsorted(edges[order, 0], np.arange(num_tasks + 1)).tolist()
+    ready = [i for i in range(num_tasks) if indegree[i] == 0]
+    out: list[int] = []
+    while ready:
+        node = heapq.heappop(ready)
+        out.append(node)
+        for succ in heads[starts[node] : starts[node + 1]]:
             indegree[succ] -= 1
             if indegree[succ] == 0:
-                stack.append(succ)
-    if visited == num_tasks:
+                heapq.heappush(ready, succ)
+    return out
+
+
+def find_cycle(num_tasks: int, edges: np.ndarray) -> list[int] | None:
+    """Task indices on one precedence cycle, or None when the graph is acyclic."""
+    if len(edges) == 0 or len(_kahn(num_tasks, edges)) == num_tasks:
         return None
     import networkx as nx
 
@@ -228,12 +282,9 @@ def solution_from_starts(
     inst: RcpspInstance, starts: Sequence[int] | np.ndarray, **extra: Any
 ) -> dict[str, Any]:
     """A solution dict from start times in task index order."""
-    return {
-        "schema": SOLUTION_SCHEMA_ID,
-        "instance": inst.name,
-        "starts": {task: int(s) for task, s in zip(inst.task_names, starts)},
-        **extra,
-    }
+    return solution_dict(
+        inst.name, {"starts": {task: int(s) for task, s in zip(inst.task_names, starts)}}, extra
+    )
 
 
 def _read_starts(inst: RcpspInstance, raw: dict[str, Any], violations: list[Violation]) -> np.ndarray | None:
@@ -257,30 +308,9 @@ def _read_starts(inst: RcpspInstance, raw: dict[str, Any], violations: list[Viol
     return starts if complete else None
 
 
-def verify(inst: RcpspInstance, solution: dict[str, Any]) -> Verification:
-    """Check every constraint; list every violation; recompute the makespan."""
-    violations: list[Violation] = []
-    raw = solution.get("starts")
-    if not isinstance(raw, dict):
-        violations.append(Violation("malformed", "solution has no 'starts' object of task -> start", 1))
-        return Verification(inst.name, False, None, violations)
-    starts = _read_starts(inst, raw, violations)
-    if starts is None:
-        return Verification(inst.name, False, None, violations)
-    ends = starts + inst.durations
-    _check_precedences(inst, starts, ends, violations)
-    _check_windows(inst, starts, ends, violations)
-    _check_disjunctive(inst, starts, ends, violations)
-    for r in range(inst.num_resources):
-        _check_resource(inst, r, starts, ends, violations)
-    return Verification(inst.name, not violations, makespan(inst, starts), violations)
-
-
 def _check_precedences(
     inst: RcpspInstance, starts: np.ndarray, ends: np.ndarray, out: list[Violation]
 ) -> None:
-    if not len(inst.precedences):
-        return
     before, after = inst.precedences[:, 0], inst.precedences[:, 1]
     deficit = ends[before] - starts[after]
     for k in np.flatnonzero(deficit > 0):
@@ -305,14 +335,14 @@ def _check_windows(inst: RcpspInstance, starts: np.ndarray, ends: np.ndarray, ou
                 (inst.task_names[i],),
             )
         )
-    for i, deadline in enumerate(inst.deadlines):
-        if deadline is not None and ends[i] > deadline:
+    for task, deadline in enumerate(inst.deadlines):
+        if deadline is not None and ends[task] > deadline:
             out.append(
                 Violation(
                     "deadline",
-                    f"{inst.task_names[i]!r} ends at {ends[i]} after its deadline {deadline}",
-                    int(ends[i] - deadline),
-                    (inst.task_names[i],),
+                    f"{inst.task_names[task]!r} ends at {ends[task]} after its deadline {deadline}",
+                    int(ends[task] - deadline),
+                    (inst.task_names[task],),
                 )
             )
 
@@ -320,8 +350,6 @@ def _check_windows(inst: RcpspInstance, starts: np.ndarray, ends: np.ndarray, ou
 def _check_disjunctive(
     inst: RcpspInstance, starts: np.ndarray, ends: np.ndarray, out: list[Violation]
 ) -> None:
-    if not len(inst.disjunctive):
-        return
     a, b = inst.disjunctive[:, 0], inst.disjunctive[:, 1]
     overlap = np.minimum(ends[a], ends[b]) - np.maximum(starts[a], starts[b])
     for k in np.flatnonzero(overlap > 0):
@@ -335,6 +363,11 @@ def _check_disjunctive(
                 (x, y),
             )
         )
+
+
+def _check_resources(inst: RcpspInstance, starts: np.ndarray, ends: np.ndarray, out: list[Violation]) -> None:
+    for r in range(inst.num_resources):
+        _check_resource(inst, r, starts, ends, out)
 
 
 def _check_resource(
@@ -380,10 +413,10 @@ def _check_resource(
     if not over.any():
         return
     edges = np.diff(np.concatenate([[False], over, [False]]).astype(np.int8))
-    for first, stop in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)):
-        lo, hi = int(times[first]), int(times[stop])
+    for begin, stop in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)):
+        lo, hi = int(times[begin]), int(times[stop])
         active = users[(starts[users] < hi) & (ends[users] > lo)]
-        peak = int(usage[first:stop].max())
+        peak = int(usage[begin:stop].max())
         out.append(
             Violation(
                 "capacity",
@@ -392,3 +425,9 @@ def _check_resource(
                 (resource, *(inst.task_names[i] for i in active)),
             )
         )
+
+
+def verify(inst: RcpspInstance, solution: dict[str, Any]) -> Verification:
+    """Check every constraint; list every violation; recompute the makespan."""
+    checks = (_check_precedences, _check_windows, _check_disjunctive, _check_resources)
+    return verify_starts(inst, solution, "task -> start", _read_starts, inst.durations, checks, makespan)

@@ -34,7 +34,6 @@ from schedbench.records.solve import (
     SolveResult,
     SolverInfo,
     SolveStatus,
-    instance_digest,
 )
 
 __all__ = [
@@ -52,7 +51,6 @@ __all__ = [
     "SolveResult",
     "SolveStatus",
     "SolverInfo",
-    "instance_digest",
     "record_schema",
     "sample_kind_problem",
     "sample_problem",

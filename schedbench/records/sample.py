@@ -206,8 +206,9 @@ class SampleRecord:
         why = sample_problem(data)
         if why:
             raise SchedbenchError(why)
+        head: dict[str, JsonValue] = {name: data.get(name) for name in _HEAD if name != "outcome"}
         return cls(
-            **{name: data.get(name) for name in _HEAD if name != "outcome"},
+            **head,
             first=RoundResult.from_dict(data),
             repair=Repair.from_dict(data.get("repair")),
             time_utc=data.get("time_utc"),

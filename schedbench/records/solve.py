@@ -8,21 +8,19 @@ carry every key but ``record``.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import Enum
 from typing import Any
 
-from schedbench.problems import SOLUTION_SCHEMA_ID, Instance, SchedbenchError
+from schedbench.problems import SOLUTION_SCHEMA_ID, SchedbenchError
+from schedbench.registry import Word
 
 SOLVE_RESULT_ID = "schedbench/solve-result/v1"
 SCHEDULE_KEYS = ("starts", "sequence")
 _CONVERT = "re-run `schedbench solve` on its instances to write it again"
 
 
-class SolveStatus(str, Enum):
+class SolveStatus(Word):
     """How a solve ended. ``optimal`` and ``feasible`` carry a verified schedule."""
 
     OPTIMAL = "optimal"
@@ -30,9 +28,6 @@ class SolveStatus(str, Enum):
     INFEASIBLE = "infeasible"
     UNKNOWN = "unknown"
     ERROR = "error"
-
-    def __str__(self) -> str:
-        return self.value
 
     @property
     def has_schedule(self) -> bool:
@@ -174,10 +169,3 @@ def _optional_int(obj: dict[str, Any], key: str) -> int | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
         raise SchedbenchError(f"{key} must be an integer or null, found {value!r}", field=key)
     return int(value)
-
-
-def instance_digest(inst: Instance) -> str:
-    """sha256 of the instance's canonical JSON without ``meta``: what a solve depends on."""
-    body = {k: v for k, v in inst.to_dict().items() if k != "meta"}
-    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()

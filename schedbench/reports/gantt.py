@@ -7,8 +7,12 @@ from typing import Any
 
 import numpy as np
 
+from schedbench.problems import Instance
 
-def schedule_bars(inst: Any, solution: dict[str, Any]) -> tuple[list[str], list[tuple[int, int, int, str]]]:
+
+def schedule_bars(
+    inst: Instance, solution: dict[str, Any]
+) -> tuple[list[str], list[tuple[int, int, int, str]]]:
     """Row labels and bars ``(row, start, length, label)`` for an instance and its solution dict."""
     if inst.problem == "smtt":
         index = inst.index()
@@ -32,7 +36,9 @@ def schedule_bars(inst: Any, solution: dict[str, Any]) -> tuple[list[str], list[
     raise ValueError(f"no Gantt chart for problem {inst.problem!r}")
 
 
-def plot_gantt(inst: Any, solution: dict[str, Any], path: str | Path, *, title: str | None = None) -> Path:
+def plot_gantt(
+    inst: Instance, solution: dict[str, Any], path: str | Path, *, title: str | None = None
+) -> Path:
     """Draw the schedule and save it to ``path`` (PNG). Due dates are marked for SMTT, downtime for RCPSP."""
     import matplotlib
 

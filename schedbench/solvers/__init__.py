@@ -12,8 +12,8 @@ import dataclasses
 import time
 
 from schedbench.datasets.references import mip_gap
-from schedbench.problems import Instance, SchedbenchError, verify
-from schedbench.records import SolveResult, SolverInfo, SolveStatus, instance_digest
+from schedbench.problems import Instance, SchedbenchError, instance_digest, verify
+from schedbench.records import SolveResult, SolverInfo, SolveStatus
 from schedbench.records.solve import SCHEDULE_KEYS
 from schedbench.solvers.options import MODES, SolveOptions, hint_array
 from schedbench.solvers.registry import (

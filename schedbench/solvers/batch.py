@@ -23,8 +23,8 @@ from schedbench.datasets.locks import OutputLock
 from schedbench.datasets.progress import NO_PROGRESS, ProgressSink
 from schedbench.datasets.references import Reference, check_result, read_reference_file, reference_of
 from schedbench.datasets.workers import WorkerPool, sigterm_as_sigint
-from schedbench.problems import Instance, SchedbenchError
-from schedbench.records import SolveResult, instance_digest
+from schedbench.problems import Instance, SchedbenchError, instance_digest
+from schedbench.records import SolveResult
 from schedbench.solvers import SolveOptions, resolve_solver, solve
 
 Callback = Callable[[SolveResult], None]
@@ -138,7 +138,16 @@ def solve_file(
     with sigterm_as_sigint():
         if output is None:
             return _solve(
-                instances, solver, options, jobs, table, None, stream or sys.stdout, progress, on_result
+                instances,
+                solver,
+                options,
+                jobs,
+                table,
+                None,
+                stream or sys.stdout,
+                progress,
+                on_result,
+                BatchSummary(),
             )
         with OutputLock.for_file(output):
             appender = _open_output(output, instances)

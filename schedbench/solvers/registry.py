@@ -90,11 +90,6 @@ def backend_of(name: str) -> Backend:
     return backend
 
 
-def _weighted(inst: Instance) -> bool:
-    w = inst.weights
-    return bool(len(w) and not (w == w[0]).all())
-
-
 def _dp_limit(inst: Instance) -> str | None:
     if inst.n > DP_MAX_JOBS:
         return f"solver 'dp' handles n <= {DP_MAX_JOBS} jobs, this instance has {inst.n}"
@@ -102,7 +97,7 @@ def _dp_limit(inst: Instance) -> str | None:
 
 
 def _exact_limit(inst: Instance) -> str | None:
-    if _weighted(inst):
+    if not inst.equal_weights:
         return "solver 'exact' handles unweighted SMTT only; use cpsat, mip or dp"
     return None
 

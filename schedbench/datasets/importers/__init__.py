@@ -19,6 +19,7 @@ from typing import Any
 from schedbench.datasets.importers import orlib_jssp, orlib_wt, psplib_sm, smtt_paper, taillard
 from schedbench.datasets.importers.base import ImportResult
 from schedbench.datasets.importers.references import attach_references
+from schedbench.problems import parse_instance
 from schedbench.problems.errors import SchedbenchError
 from schedbench.registry import Registry, canonical
 
@@ -150,8 +151,6 @@ def import_files(
             attach_references(result.instances, [str(p) for p in ref_paths])
 
     if validate:
-        from schedbench.problems import parse_instance
-
         for inst in result.instances:
             origin = inst["meta"]["source"]
             parse_instance(inst, source=origin["file"], line=origin.get("line"))

@@ -79,6 +79,12 @@ def _check_rows(rows: list[tuple[int, str]], expected: int, title_line: int, pat
         )
 
 
+def _row_error(message: str, where: tuple[str, int, str]) -> SchedbenchError:
+    """The error for a bad row; `where` is (file, line, field)."""
+    path, line, field = where
+    return SchedbenchError(message, source=path, line=line, field=field)
+
+
 def check_layout(path: str) -> _Layout:
     """Check the `.sm` layout strictly (counts, numbering, single mode); raise a located error if off."""
     lines = read_lines(path)
@@ -97,27 +103,21 @@ def check_layout(path: str) -> _Layout:
     for job, (number, text) in enumerate(rows, 1):
         values = expect_ints(text, None, source=path, line=number, field="precedence relations")
         if len(values) < 3 or values[0] != job:
-            raise SchedbenchError(
+            raise _row_error(
                 f"expected a row 'jobnr #modes #successors successors...' for job {job}",
-                source=path,
-                line=number,
-                field="precedence relations",
+                (path, number, "precedence relations"),
             )
         if values[1] != 1:
-            raise SchedbenchError(
+            raise _row_error(
                 f"job {job} has {values[1]} modes; only single-mode RCPSP (.sm) is supported",
-                source=path,
-                line=number,
-                field="#modes",
+                (path, number, "#modes"),
             )
         expect_ints(text, 3 + values[2], source=path, line=number, field="successors")
         for succ in values[3:]:
             if not 1 <= succ <= jobs or succ == job:
-                raise SchedbenchError(
+                raise _row_error(
                     f"successor {succ} of job {job} is not another job in 1..{jobs}",
-                    source=path,
-                    line=number,
-                    field="successors",
+                    (path, number, "successors"),
                 )
 
     title_line, rows = _section(lines, "REQUESTS/DURATIONS", path)
@@ -125,25 +125,16 @@ def check_layout(path: str) -> _Layout:
     for job, (number, text) in enumerate(rows, 1):
         values = expect_ints(text, 3 + n_res, source=path, line=number, field="requests/durations")
         if values[0] != job or values[1] != 1:
-            raise SchedbenchError(
+            raise _row_error(
                 f"expected job {job} mode 1, found job {values[0]} mode {values[1]}",
-                source=path,
-                line=number,
-                field="requests/durations",
+                (path, number, "requests/durations"),
             )
         if min(values[2:]) < 0:
-            raise SchedbenchError(
-                f"job {job}: negative duration or demand",
-                source=path,
-                line=number,
-                field="requests/durations",
-            )
+            raise _row_error(f"job {job}: negative duration or demand", (path, number, "requests/durations"))
         if any(values[3 + renewable :]):
-            raise SchedbenchError(
+            raise _row_error(
                 f"job {job} uses a nonrenewable or doubly constrained resource; only renewable ones are supported",
-                source=path,
-                line=number,
-                field="requests/durations",
+                (path, number, "requests/durations"),
             )
 
     title_line, rows = _section(lines, "RESOURCEAVAILABILITIES", path)

@@ -24,13 +24,7 @@ def solve(inst: JsspInstance, options: SolveOptions) -> RawResult:
     n_ops = int(offsets[-1])
     incumbent, horizon = jssp_incumbent(inst, hint)
 
-    # heads and tails from job order alone tighten every start domain
-    head = np.zeros(n_ops, dtype=np.int64)
-    tail = np.zeros(n_ops, dtype=np.int64)
-    for j in range(inst.num_jobs):
-        lo, hi = int(offsets[j]), int(offsets[j + 1])
-        head[lo:hi] = np.concatenate(([0], np.cumsum(dur[lo:hi])[:-1])) if hi > lo else head[lo:hi]
-        tail[lo:hi] = np.cumsum(dur[lo:hi][::-1])[::-1] - dur[lo:hi] if hi > lo else tail[lo:hi]
+    head, tail = inst.job_heads, inst.job_tails  # from job order alone, they tighten every start domain
     lower = lower_bound(inst)
 
     model = cp_model.CpModel()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import time
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -12,13 +13,7 @@ import numpy as np
 from schedbench.problems import verify
 from schedbench.problems.rcpsp import RcpspInstance, solution_from_starts
 from schedbench.solvers.cpsat.common import cpsat_version, makespan_extract, run_model
-from schedbench.solvers.cpsat.hints import (
-    rcpsp_earliest_starts,
-    rcpsp_heuristic,
-    rcpsp_latest_finishes,
-    rcpsp_safe_horizon,
-    topological_order,
-)
+from schedbench.solvers.cpsat.hints import rcpsp_heuristic
 from schedbench.solvers.options import SolveOptions, hint_array
 from schedbench.solvers.result import RawResult
 
@@ -37,9 +32,9 @@ def portfolio(workers: int) -> dict[str, Any]:
     return {}
 
 
-def best_known_schedule(inst: RcpspInstance, hint: np.ndarray | None, horizon: int) -> np.ndarray | None:
+def best_known_schedule(inst: RcpspInstance, hint: np.ndarray | None) -> np.ndarray | None:
     """The better of the caller's hint and our SGS heuristic, only if it passes the verifier."""
-    candidates = [s for s in (hint, rcpsp_heuristic(inst, horizon)) if s is not None]
+    candidates = [s for s in (hint, rcpsp_heuristic(inst)) if s is not None]
     feasible = [s for s in candidates if verify(inst, solution_from_starts(inst, s)).feasible]
     if not feasible:
         return None
@@ -62,23 +57,18 @@ def energy_heads_tails(inst: RcpspInstance, budget: int = CLOSURE_CELLS) -> tupl
     zeros = np.zeros(n, dtype=np.int64)
     if n == 0 or int(dur.max()) * int(inst.demands.max(initial=0)) * n >= 2**62:
         return zeros, zeros  # sums could overflow: no energy bounds (they only strengthen the model)
-    preds: list[list[int]] = [[] for _ in range(n)]
-    succs: list[list[int]] = [[] for _ in range(n)]
-    for a, b in inst.precedences.tolist():
-        preds[b].append(a)
-        succs[a].append(b)
-    order = topological_order(n, succs, preds)
+    order = list(inst.topological_order)
     energy = dur[:, None] * inst.demands.astype(np.int64)  # (n, R)
     caps = np.maximum(inst.capacities.astype(np.int64), 1)
-    before, _ = transitive_energy(order, preds, energy, budget)
-    after, _ = transitive_energy(order[::-1], succs, energy, budget)
+    before, _ = transitive_energy(order, inst.predecessors, energy, budget)
+    after, _ = transitive_energy(order[::-1], inst.successors, energy, budget)
     head = (-(-before // caps)).max(axis=1, initial=0)
     tail = (-(-after // caps)).max(axis=1, initial=0)
     return head, tail
 
 
 def transitive_energy(
-    order: list[int], parents: list[list[int]], energy: np.ndarray, budget: int = CLOSURE_CELLS
+    order: Sequence[int], parents: Sequence[Sequence[int]], energy: np.ndarray, budget: int = CLOSURE_CELLS
 ) -> tuple[np.ndarray, int]:
     """For each task, the summed energy (per resource) of all tasks it transitively depends on through
     ``parents`` (``order`` lists parents first), or the linear lower bound when n^2 exceeds ``budget``.
@@ -131,14 +121,14 @@ def allowed_starts(inst: RcpspInstance, task: int, lo: int, hi: int) -> list[lis
 
 def solve(inst: RcpspInstance, options: SolveOptions) -> RawResult:
     """Minimise makespan (mode "optimize") or just find a schedule (mode "feasibility")."""
+    started = time.monotonic()  # the work before the search counts against the time limit
     from ortools.sat.python import cp_model
 
-    started = time.monotonic()  # the work before the search counts against the time limit
     mode = options.mode
     n = inst.num_tasks
     dur = inst.durations.astype(np.int64)
-    safe = rcpsp_safe_horizon(inst)
-    incumbent = best_known_schedule(inst, hint_array(inst, options.hint), safe)
+    safe = inst.safe_horizon
+    incumbent = best_known_schedule(inst, hint_array(inst, options.hint))
     params = {
         "mode": mode,
         "time_limit": options.time_limit,
@@ -158,8 +148,8 @@ def solve(inst: RcpspInstance, options: SolveOptions) -> RawResult:
     horizon = safe
     if mode == "optimize" and incumbent is not None:
         horizon = int((incumbent + dur).max(initial=0))
-    es = rcpsp_earliest_starts(inst)
-    lf = rcpsp_latest_finishes(inst, horizon)
+    es = inst.earliest_starts
+    lf = inst.latest_finishes(horizon)
 
     model = cp_model.CpModel()
     starts = []

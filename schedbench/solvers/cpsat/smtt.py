@@ -11,9 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from schedbench.problems.smtt import SmttInstance, solution_from_order
+from schedbench.problems.smtt import SmttInstance, solution_from_order, total_tardiness
 from schedbench.solvers.cpsat.common import run_model
-from schedbench.solvers.cpsat.hints import emmons_precedences, respect_precedences, smtt_cost, smtt_heuristic
+from schedbench.solvers.cpsat.hints import emmons_precedences, respect_precedences, smtt_heuristic
 from schedbench.solvers.options import SolveOptions, hint_array
 from schedbench.solvers.result import RawResult
 
@@ -28,12 +28,12 @@ def solve(inst: SmttInstance, options: SolveOptions, *, use_emmons: bool = True)
     d = inst.due_dates.astype(np.int64)
     w = inst.weights.astype(np.int64)
     total = int(p.sum())
-    order = smtt_heuristic(p, d, w)
-    if hint is not None and smtt_cost(p, d, w, hint) < smtt_cost(p, d, w, order):
+    order = smtt_heuristic(inst)
+    if hint is not None and total_tardiness(hint, p, d, w) < total_tardiness(order, p, d, w):
         order = np.asarray(hint, dtype=np.int64)
-    upper = smtt_cost(p, d, w, order)
+    upper = total_tardiness(order, p, d, w)
 
-    unweighted = bool((w == w[0]).all()) if n else True
+    unweighted = inst.equal_weights
     before = emmons_precedences(p, d) if (use_emmons and unweighted and n > 1) else np.zeros((n, n), bool)
     p_before = before.T.astype(np.int64) @ p
     p_after = before.astype(np.int64) @ p

@@ -12,7 +12,6 @@ from typing import Any
 import numpy as np
 
 from schedbench.problems.rcpsp import RcpspInstance, solution_from_starts
-from schedbench.solvers.cpsat.hints import rcpsp_earliest_starts, rcpsp_latest_finishes, rcpsp_safe_horizon
 from schedbench.solvers.cpsat.rcpsp import allowed_starts, best_known_schedule
 from schedbench.solvers.mip.common import new_var, solve_problem, to_raw
 from schedbench.solvers.options import SolveOptions, hint_array
@@ -26,13 +25,13 @@ def solve(inst: RcpspInstance, options: SolveOptions, *, engine: str) -> RawResu
     mode = options.mode
     n = inst.num_tasks
     dur = inst.durations.astype(np.int64)
-    safe = rcpsp_safe_horizon(inst)
-    incumbent = best_known_schedule(inst, hint_array(inst, options.hint), safe)
+    safe = inst.safe_horizon
+    incumbent = best_known_schedule(inst, hint_array(inst, options.hint))
     horizon = safe
     if mode == "optimize" and incumbent is not None:
         horizon = int((incumbent + dur).max(initial=0))
-    es = rcpsp_earliest_starts(inst)
-    lf = rcpsp_latest_finishes(inst, horizon)
+    es = inst.earliest_starts
+    lf = inst.latest_finishes(horizon)
     times: list[list[int]] = []
     for i in range(n):
         allowed = allowed_starts(inst, i, int(es[i]), int(lf[i] - dur[i]))

@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from schedbench.problems.smtt import SmttInstance, solution_from_order
-from schedbench.solvers.cpsat.hints import emmons_precedences, respect_precedences, smtt_cost, smtt_heuristic
+from schedbench.problems.smtt import SmttInstance, solution_from_order, total_tardiness
+from schedbench.solvers.cpsat.hints import emmons_precedences, respect_precedences, smtt_heuristic
 from schedbench.solvers.mip.common import new_var, solve_problem, to_raw
 from schedbench.solvers.options import SolveOptions, hint_array
 from schedbench.solvers.result import RawResult
@@ -89,11 +89,11 @@ def solve(inst: SmttInstance, options: SolveOptions, *, engine: str, use_emmons:
         prob += c[r] >= int(q[r]) + pulp.lpSum(int(pi[r, k]) * u[r][k] for k in range(1, n))
         prob += t[r] >= c[r] - int(d[spt[r]])
 
-    order = smtt_heuristic(p, d, w)
+    order = smtt_heuristic(inst)
     hint = hint_array(inst, options.hint)
-    if hint is not None and smtt_cost(p, d, w, hint) < smtt_cost(p, d, w, order):
+    if hint is not None and total_tardiness(hint, p, d, w) < total_tardiness(order, p, d, w):
         order = np.asarray(hint, dtype=np.int64)
-    if use_emmons and n > 1 and bool((w == w[0]).all()):
+    if use_emmons and n > 1 and inst.equal_weights:
         before = emmons_precedences(q, d[spt])  # over SPT ranks
         add_emmons(prob, before, q, u, c)
         order = spt[respect_precedences(np.argsort(spt)[order], before)]
@@ -115,6 +115,6 @@ def solve(inst: SmttInstance, options: SolveOptions, *, engine: str, use_emmons:
         seq = np.empty(n, dtype=np.int64)
         for k in range(n):
             seq[k] = spt[int(np.argmax([u[r][k].varValue or 0 for r in range(n)]))]
-        return solution_from_order(inst, seq), smtt_cost(p, d, w, seq)
+        return solution_from_order(inst, seq), total_tardiness(seq, p, d, w)
 
     return to_raw(out, read, "sequence's tardiness")

@@ -5,16 +5,18 @@ from __future__ import annotations
 import gc
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from schedbench.heuristics.smtt_rules import adjacent_interchange, mddc_order
 from schedbench.problems.errors import SchedbenchError
+from schedbench.problems.smtt import total_tardiness
 
 from .bounds import sorted_pairing_bound
 from .rules import Rules
 from .search import DecompositionSearch, SearchTimeout
-from .upper_bound import adjacent_swap_descent, total_tardiness, upper_bound_order
 
 
 @dataclass(frozen=True)
@@ -138,7 +140,7 @@ def solve_smtt_exact(
 
 def _candidate(edd_order: list[int], edd: np.ndarray, p: np.ndarray, d: np.ndarray) -> tuple[list[int], int]:
     """An order of EDD indices in original job indices, improved by adjacent swaps, with its cost."""
-    order = adjacent_swap_descent([int(edd[j]) for j in edd_order], p, d)
+    order = adjacent_interchange([int(edd[j]) for j in edd_order], p, d)
     return order, total_tardiness(order, p, d)
 
 
@@ -153,8 +155,14 @@ def _root_split_order(search: DecompositionSearch) -> list[int] | None:
     return firsts + middle + lasts
 
 
+def starting_order(p: Sequence[int] | np.ndarray, d: Sequence[int] | np.ndarray) -> list[int]:
+    """The starting order: MDDC (arXiv 2510.24013, as its authors compute it) improved by adjacent swaps."""
+    p, d = np.asarray(p, dtype=np.int64), np.asarray(d, dtype=np.int64)
+    return adjacent_interchange(mddc_order(p, d), p, d)
+
+
 def _best_start(p: np.ndarray, d: np.ndarray, given: list[int] | None) -> list[int]:
-    heuristic = upper_bound_order(p, d)
+    heuristic = starting_order(p, d)
     if given is None:
         return heuristic
     given = [int(j) for j in given]
