@@ -5,6 +5,7 @@ capped violations and no key from the base URL, and `serve-baseline` answering e
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -34,10 +35,14 @@ from schedbench.problems import parse_instance, verify
 from schedbench.reports.progress import Bar
 from schedbench.solvers import SolveOptions
 from schedbench.solvers.batch import solve_file
+from schedbench.solvers.cpsat import hints as cpsat_hints
 from schedbench.solvers.cpsat import rcpsp as cpsat_rcpsp
+from schedbench.solvers.result import RawResult
 
 CLI = [sys.executable, "-m", "schedbench.cli"]
-ENV = {"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"}
+# a path no other process has: it marks the plug-in sandboxes started by this module's runs
+MARK = f"/nonexistent/schedbench-test-{os.getpid()}"
+ENV = {"PYTHONPATH": f"{REPO}{os.pathsep}{MARK}", "PATH": "/usr/bin:/bin"}
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -68,6 +73,31 @@ def test_a_second_leaderboard_on_the_same_folder_refuses_in_one_line(tmp_path: P
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and "another schedbench process" in done.stderr
     assert not (out / "records.jsonl").exists()
+
+
+def our_sandboxes() -> set[int]:
+    """Live plug-in sandboxes started by this module's runs (their PYTHONPATH carries MARK)."""
+    found = set()
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            if (
+                b"child_main" in (proc / "cmdline").read_bytes()
+                and MARK.encode() in (proc / "environ").read_bytes()
+            ):
+                found.add(int(proc.name))
+        except OSError:
+            continue
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+def test_a_finished_pooled_leaderboard_leaves_no_sandbox(tmp_path: Path, smtt_file: Path) -> None:
+    plugin = tmp_path / "rule.py"
+    plugin.write_text("def priority(p, d, w, t, remaining):\n    return d[remaining]\n")
+    done = cli("leaderboard", str(smtt_file), "-o", str(tmp_path / "lb"), "--plugin", str(plugin),
+               "--heuristics", "edd", "-j", "2", "--no-plots")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert our_sandboxes() == set()
 
 
 # ---- manifests -----------------------------------------------------------------------------------------
@@ -170,16 +200,7 @@ def test_the_pre_solve_step_does_linear_work_on_a_large_instance() -> None:
 
 
 def test_the_search_gets_what_the_pre_solve_step_left_of_the_limit(monkeypatch) -> None:
-    inst = parse_instance(
-        {
-            "schema": "schedbench/instance/v1",
-            "problem": "rcpsp",
-            "name": "r",
-            "resources": [{"name": "R", "capacity": 1}],
-            "tasks": [{"name": f"t{i}", "duration": 1 + i % 3, "demands": {"R": 1}} for i in range(6)],
-            "precedences": [["t0", "t1"]],
-        }
-    )
+    inst = small_rcpsp()
     slow = cpsat_rcpsp.best_known_schedule
 
     def slow_heuristic(*args):
@@ -199,6 +220,43 @@ def test_the_search_gets_what_the_pre_solve_step_left_of_the_limit(monkeypatch) 
     assert limits and limits[0] <= 0.5  # 1.5 s minus the second spent before the search
     assert raw.params["time_limit"] == 1.5 and raw.stats["presolve_s"] >= 1.0
     assert verify(inst, raw.solution).feasible
+
+
+def small_rcpsp():
+    return parse_instance(
+        {
+            "schema": "schedbench/instance/v1",
+            "problem": "rcpsp",
+            "name": "r",
+            "resources": [{"name": "R", "capacity": 1}],
+            "tasks": [{"name": f"t{i}", "duration": 1 + i % 3, "demands": {"R": 1}} for i in range(6)],
+            "precedences": [["t0", "t1"]],
+        }
+    )
+
+
+def test_past_its_deadline_the_starting_schedule_tries_one_rule(monkeypatch) -> None:
+    calls = []
+    sgs = cpsat_hints.serial_sgs
+    monkeypatch.setattr(cpsat_hints, "serial_sgs", lambda inst, rule: calls.append(1) or sgs(inst, rule))
+    inst = small_rcpsp()
+    cpsat_hints.rcpsp_heuristic(inst, deadline=time.monotonic() - 1)
+    assert len(calls) == 1
+    cpsat_hints.rcpsp_heuristic(inst)
+    assert len(calls) == 4
+
+
+def test_a_search_without_a_schedule_in_time_keeps_the_starting_schedule(monkeypatch) -> None:
+    inst = small_rcpsp()
+
+    def no_answer(model, options, *args, **kwargs):
+        return RawResult(status="unknown", name="cpsat", version="x", params={}, bound=3)
+
+    monkeypatch.setattr(cpsat_rcpsp, "run_model", no_answer)
+    raw = cpsat_rcpsp.solve(inst, SolveOptions(time_limit=1))
+    assert raw.status == "feasible" and raw.bound == 3
+    check = verify(inst, raw.solution)
+    assert check.feasible and check.objective == raw.objective
 
 
 # ---- LLM records -------------------------------------------------------------------------------------

@@ -26,7 +26,9 @@ import pytest
 from helpers.instances import random_jssp
 from helpers.paths import REPO
 
-ENV = {**os.environ, "PYTHONPATH": str(REPO)}
+# a path no other process has: it marks the plug-in sandboxes started by this module's runs
+MARK = f"/nonexistent/schedbench-test-{os.getpid()}"
+ENV = {**os.environ, "PYTHONPATH": f"{REPO}{os.pathsep}{MARK}"}
 CLI = [sys.executable, "-m", "schedbench.cli"]
 SIGNALS = [(signal.SIGINT, True), (signal.SIGTERM, False)]  # (signal, to the whole process group)
 STOP_SECONDS = 15  # "within a few seconds", with room for a loaded CI machine
@@ -34,23 +36,20 @@ STOP_SECONDS = 15  # "within a few seconds", with room for a loaded CI machine
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
 
 
-def live_processes() -> dict[int, tuple[int, str]]:
-    """pid -> (session id, command line) of every live (not zombie) process."""
+def live_processes() -> dict[int, tuple[int, bool]]:
+    """pid -> (session id, is one of our plug-in sandboxes) of every live (not zombie) process."""
     found = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             text = stat.read_text()
-            cmdline = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            ours = b"child_main" in (stat.parent / "cmdline").read_bytes()
+            ours = ours and MARK.encode() in (stat.parent / "environ").read_bytes()
         except OSError:
             continue
         fields = text[text.rindex(")") + 2 :].split()
         if fields[0] != "Z":
-            found[int(stat.parent.name)] = (int(fields[3]), cmdline)
+            found[int(stat.parent.name)] = (int(fields[3]), ours)
     return found
-
-
-def sandboxes() -> set[int]:
-    return {pid for pid, (_, cmd) in live_processes().items() if "child_main" in cmd}
 
 
 def records(path: Path) -> list[dict]:
@@ -69,8 +68,7 @@ def interrupt(
     args: list[str], started: Callable[[], bool], sig: int, to_group: bool, seed: str, tmp: Path
 ) -> None:
     """Run the command, wait until `started()`, then a seeded random moment, send `sig`; check that it
-    stops promptly, non-zero, leaving no process behind."""
-    before = sandboxes()
+    stops promptly, non-zero, leaving no process behind (in its session, or a sandbox of ours)."""
     with (tmp / "stderr.txt").open("w") as err:
         proc = subprocess.Popen(
             [*CLI, *args], env=ENV, start_new_session=True, stdout=subprocess.DEVNULL, stderr=err
@@ -87,11 +85,7 @@ def interrupt(
         assert time.monotonic() - sent < STOP_SECONDS, "the run did not stop promptly"
         assert proc.returncode != 0
         for _ in range(50):
-            left = [
-                pid
-                for pid, (sid, cmd) in live_processes().items()
-                if sid == proc.pid or ("child_main" in cmd and pid not in before)
-            ]
+            left = [pid for pid, (sid, sandbox) in live_processes().items() if sid == proc.pid or sandbox]
             if not left:
                 break
             time.sleep(0.1)
