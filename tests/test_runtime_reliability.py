@@ -31,7 +31,7 @@ from schedbench.llm_eval.dataset import prepare_instances
 from schedbench.llm_eval.records import compact_response, full_response
 from schedbench.llm_eval.runner import run_eval
 from schedbench.llm_eval.scorer import VIOLATIONS_PER_CODE, score_response
-from schedbench.problems import parse_instance, verify
+from schedbench.problems import SchedbenchError, parse_instance, verify
 from schedbench.reports.progress import Bar
 from schedbench.solvers import SolveOptions
 from schedbench.solvers.batch import solve_file
@@ -120,6 +120,18 @@ def test_solve_and_leaderboard_write_a_manifest_beside_their_output(tmp_path: Pa
     assert manifest["config"]["heuristics"] == ["edd"]
     written = {Path(o["path"]).name: o["sha256"] for o in manifest["outputs"]}
     assert written == {name: sha256_file(board / name) for name in ("records.jsonl", "leaderboard.json")}
+
+
+def test_a_refused_resume_leaves_the_earlier_manifest(tmp_path: Path, smtt_file: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    solve_file(smtt_file, out, solver="dp")
+    manifest = (tmp_path / "out.manifest.json").read_text()
+    other = tmp_path / "other.jsonl"
+    first = json.loads(smtt_file.read_text().splitlines()[0])
+    other.write_text(json.dumps({**random_smtt(99, n=6).to_dict(), "name": first["name"]}) + "\n")
+    with pytest.raises(SchedbenchError, match="different content"):
+        solve_file(other, out, solver="dp")
+    assert (tmp_path / "out.manifest.json").read_text() == manifest
 
 
 # ---- progress ------------------------------------------------------------------------------------------

@@ -214,23 +214,27 @@ def run_leaderboard(
             "workers": workers,
             "limits": asdict(limits),
         }
-        status = "interrupted"
+        status: str | None = "interrupted"
         try:
             board = _run(instances, out, rules, plugin_info, plugin_paths, refs, limits, workers, progress)
             status = "complete"
         except SchedbenchError:
+            status = None  # the one-line error says what happened; an earlier manifest stays
+            raise
+        except Exception:
             status = "failed"
             raise
         finally:
             records = out / RECORDS_FILE
-            write_manifest(
-                manifest_path_for(records),
-                command="schedbench leaderboard",
-                config=config,
-                inputs=[p for p in (data, references, *plugin_paths) if p],
-                outputs=[records, out / AGGREGATE_FILE] if status == "complete" else [records],
-                extra={"status": status},
-            )
+            if status is not None:
+                write_manifest(
+                    manifest_path_for(records),
+                    command="schedbench leaderboard",
+                    config=config,
+                    inputs=[p for p in (data, references, *plugin_paths) if p],
+                    outputs=[records, out / AGGREGATE_FILE] if status == "complete" else [records],
+                    extra={"status": status},
+                )
     board.files = [str(out / RECORDS_FILE), str(out / AGGREGATE_FILE)]
     return board
 

@@ -151,7 +151,7 @@ def solve_file(
             )
         with OutputLock.for_file(output):
             appender = _open_output(output, instances)
-            status = "interrupted"
+            status: str | None = "interrupted"
             summary = BatchSummary()
             try:
                 latest = {r.get("instance"): r.get("status") for r in appender.existing}
@@ -161,22 +161,26 @@ def solve_file(
                 _solve(todo, solver, options, jobs, table, appender, None, progress, on_result, summary)
                 status = "complete"
             except SchedbenchError:
+                status = None  # the one-line error says what happened; an earlier manifest stays
+                raise
+            except Exception:
                 status = "failed"
                 raise
             finally:
                 appender.close()
-                write_manifest(
-                    manifest_path_for(output),
-                    command="schedbench solve",
-                    config=config,
-                    inputs=[p for p in (path, references) if p is not None],
-                    outputs=[output],
-                    extra={
-                        "status": status,
-                        "solved_this_run": len(summary.results),
-                        "skipped": summary.skipped,
-                    },
-                )
+                if status is not None:
+                    write_manifest(
+                        manifest_path_for(output),
+                        command="schedbench solve",
+                        config=config,
+                        inputs=[p for p in (path, references) if p is not None],
+                        outputs=[output],
+                        extra={
+                            "status": status,
+                            "solved_this_run": len(summary.results),
+                            "skipped": summary.skipped,
+                        },
+                    )
     return summary
 
 
