@@ -96,6 +96,11 @@ class Prompt:
     messages: list[dict[str, str]]
 
 
+def messages_digest(messages: list[dict[str, str]]) -> str:
+    """sha256 (first 16 hex digits) of the messages as sent: a record's ``request.messages_sha256``."""
+    return hashlib.sha256(json.dumps(messages, sort_keys=True).encode()).hexdigest()[:16]
+
+
 def template_id(problem: str, rendering: str) -> str:
     """Id of the template used for a problem and rendering, e.g. ``rcpsp-domain/v1``."""
     if problem == "rcpsp":

@@ -81,7 +81,9 @@ def read_start(
         return None
     if start < 0:
         violations.append(
-            Violation("negative_start", f"{what} of {'/'.join(names)} is {start} < 0", -start, names)
+            Violation(
+                "negative_start", f"{what} of {'/'.join(names)} is {start} < 0", -start, names, at=(start, 0)
+            )
         )
     return start
 

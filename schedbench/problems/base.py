@@ -42,20 +42,31 @@ def solution_dict(instance: str, schedule: dict[str, Any], extra: dict[str, Any]
 
 @dataclass(frozen=True)
 class Violation:
-    """One broken rule: its code, a readable message, how much it is broken by, and who is involved."""
+    """One broken rule: its code, a readable message, how much it is broken by, and who is involved.
+
+    ``at`` is the time interval ``[start, end)`` where the rule is broken and ``resource`` the resource
+    (or machine) involved, when the verifier knows them; `to_dict` writes them only then.
+    """
 
     code: str
     message: str
     magnitude: int | float = 1
     names: tuple[str, ...] = ()
+    at: tuple[int, int] | None = None
+    resource: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "code": self.code,
             "message": self.message,
             "magnitude": self.magnitude,
             "names": list(self.names),
         }
+        if self.at is not None:
+            out["at"] = [int(self.at[0]), int(self.at[1])]
+        if self.resource is not None:
+            out["resource"] = self.resource
+        return out
 
 
 @dataclass

@@ -210,6 +210,7 @@ def _check_operation_order(
                 f"job {job!r}: operation {k + 1} starts at {starts[i + 1]} before operation {k} ends at {ends[i]}",
                 int(ends[i] - starts[i + 1]),
                 (job,),
+                at=(int(starts[i + 1]), int(ends[i])),
             )
         )
 
@@ -246,6 +247,8 @@ def _overlap(inst: JsspInstance, a: int, b: int, starts: np.ndarray, ends: np.nd
         f"machine {machine}: {label(a)} [{starts[a]}, {ends[a]}) overlaps {label(b)} [{starts[b]}, {ends[b]}) by {amount}",
         amount,
         (inst.job_names[int(inst.op_job[a])], inst.job_names[int(inst.op_job[b])]),
+        at=(int(max(starts[a], starts[b])), int(min(ends[a], ends[b]))),
+        resource=str(machine),
     )
 
 

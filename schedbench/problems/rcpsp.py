@@ -321,6 +321,7 @@ def _check_precedences(
                 f"{b!r} starts at {starts[after[k]]} before {a!r} ends at {ends[before[k]]}",
                 int(deficit[k]),
                 (a, b),
+                at=(int(starts[after[k]]), int(ends[before[k]])),
             )
         )
 
@@ -333,6 +334,7 @@ def _check_windows(inst: RcpspInstance, starts: np.ndarray, ends: np.ndarray, ou
                 f"{inst.task_names[i]!r} starts at {starts[i]} before its release {inst.releases[i]}",
                 int(inst.releases[i] - starts[i]),
                 (inst.task_names[i],),
+                at=(int(starts[i]), int(inst.releases[i])),
             )
         )
     for task, deadline in enumerate(inst.deadlines):
@@ -343,6 +345,7 @@ def _check_windows(inst: RcpspInstance, starts: np.ndarray, ends: np.ndarray, ou
                     f"{inst.task_names[task]!r} ends at {ends[task]} after its deadline {deadline}",
                     int(ends[task] - deadline),
                     (inst.task_names[task],),
+                    at=(int(deadline), int(ends[task])),
                 )
             )
 
@@ -361,6 +364,7 @@ def _check_disjunctive(
                 f"must not overlap; they do by {overlap[k]}",
                 int(overlap[k]),
                 (x, y),
+                at=(int(max(starts[a[k]], starts[b[k]])), int(min(ends[a[k]], ends[b[k]]))),
             )
         )
 
@@ -387,7 +391,7 @@ def _check_resource(
         hit = np.zeros(users.size, dtype=bool)
         hit[candidates] = w_start[first[candidates]] < ends[users[candidates]]
         for u, k in zip(users[hit], first[hit]):
-            overlap, hits = 0, []
+            overlap, hits, first_hit = 0, [], k
             while k < len(windows) and w_start[k] < ends[u]:
                 overlap += int(min(ends[u], w_end[k]) - max(starts[u], w_start[k]))
                 hits.append(f"[{w_start[k]}, {w_end[k]})")
@@ -399,6 +403,8 @@ def _check_resource(
                     f"{', '.join(hits)}",
                     overlap,
                     (inst.task_names[u], resource),
+                    at=(int(max(starts[u], w_start[first_hit])), int(min(ends[u], w_end[k - 1]))),
+                    resource=resource,
                 )
             )
 
@@ -423,6 +429,8 @@ def _check_resource(
                 f"{resource!r} is used {peak} > capacity {capacity} during [{lo}, {hi})",
                 peak - capacity,
                 (resource, *(inst.task_names[i] for i in active)),
+                at=(lo, hi),
+                resource=resource,
             )
         )
 

@@ -50,6 +50,8 @@ HELP_OF = [
     ["llm", "report"],
     ["llm", "serve-baseline"],
     ["demo"],
+    ["report"],
+    ["view"],
 ]
 
 

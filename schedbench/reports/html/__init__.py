@@ -1,0 +1,106 @@
+"""`schedbench report --html`: a static, offline folder to browse LLM runs and leaderboards.
+
+``OUT/index.html`` holds all CSS and JS inline and a Content-Security-Policy that forbids every outside
+request; ``OUT/data/*.js`` are the data, each a script calling ``SB.load(name, payload)``, loaded on demand
+by inserting a ``<script>`` tag (``fetch`` of a sibling file is refused under ``file://``). Every number
+is computed here, by the functions `llm report` and `leaderboard` use; the page only sorts, filters and draws.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+
+from schedbench.datasets.files import StrPath
+from schedbench.datasets.jsonl import JsonValue, dumps
+from schedbench.llm_eval.records import read_run
+from schedbench.problems import SchedbenchError
+from schedbench.records.leaderboard import AGGREGATE_FILE, RECORDS_FILE, read_leaderboard
+from schedbench.reports.html.board import board_payload
+from schedbench.reports.html.llm import Selection, llm_payloads
+
+__all__ = ["Selection", "script_payload", "script_text", "write_html"]
+
+CSP = (
+    "default-src 'none'; script-src 'self' 'unsafe-inline' file:; style-src 'unsafe-inline'; "
+    "img-src data:; connect-src 'none'; form-action 'none'; base-uri 'none'"
+)
+INDEX_SCHEMA = 1
+_DATA_NAME = re.compile(r"^(index|[rbp]\d+-\d{4})\.js$")
+
+
+def script_text(name: str, json_text: str) -> str:
+    """``SB.load(name, payload);`` from the payload's JSON text, escaped so no ``</script>``, ``<!--`` or
+    line separator inside a string can end or break the script (``<`` only occurs inside JSON strings)."""
+    text = json_text.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return f"SB.load({json.dumps(name)},{text});\n"
+
+
+def script_payload(name: str, payload: JsonValue) -> str:
+    """`script_text` of a JSON value."""
+    return script_text(name, dumps(payload))
+
+
+def _asset(name: str) -> str:
+    return (resources.files("schedbench.reports.html") / "assets" / name).read_text(encoding="utf-8")
+
+
+def shell() -> str:
+    """index.html: the app with its CSS and JS inline."""
+    html = _asset("index.html")
+    return (
+        html.replace("{{CSP}}", CSP).replace("{{CSS}}", _asset("app.css")).replace("{{JS}}", _asset("app.js"))
+    )
+
+
+def _kind(path: Path) -> str:
+    if (path / "samples.jsonl").exists():
+        return "run"
+    if (path / RECORDS_FILE).exists() or (path / AGGREGATE_FILE).exists():
+        return "board"
+    raise SchedbenchError(
+        "not a RUN_DIR (samples.jsonl) of `llm eval` nor a leaderboard folder (records.jsonl)",
+        source=str(path),
+    )
+
+
+def write_html(
+    out: StrPath,
+    paths: Sequence[StrPath],
+    *,
+    data: StrPath | None = None,
+    selection: Selection | None = None,
+    tau: float = 0.5,
+    weights: str = "k",
+) -> list[Path]:
+    """Write the report folder for run and leaderboard folders; returns the files written.
+
+    ``data`` is the instance file of the leaderboards, to draw each rule's schedule.
+    """
+    if not paths:
+        raise SchedbenchError("give at least one RUN_DIR or LEADERBOARD_DIR")
+    kinds = [(Path(p), _kind(Path(p))) for p in paths]
+    runs = [read_run(p) for p, k in kinds if k == "run"]
+    llm, shards = llm_payloads(runs, selection or Selection(), tau=tau, weights=weights)
+    boards = []
+    for b_i, (path, _) in enumerate(p for p in kinds if p[1] == "board"):
+        part, more = board_payload(read_leaderboard(path), b_i, path.name, data)
+        boards.append(part)
+        shards.update((name, dumps(payload)) for name, payload in more.items())
+    index = {"schema": INDEX_SCHEMA, **llm, "boards": boards}
+    root = Path(out)
+    folder = root / "data"
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.iterdir():  # a previous build's data files only
+        if _DATA_NAME.match(stale.name) and stale.stem not in shards:
+            stale.unlink()
+    written = [root / "index.html"]
+    written[0].write_text(shell(), encoding="utf-8")
+    for name, text in {"index": dumps(index), **shards}.items():
+        path = folder / f"{name}.js"
+        path.write_text(script_text(name, text), encoding="utf-8")
+        written.append(path)
+    return written
