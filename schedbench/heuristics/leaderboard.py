@@ -17,11 +17,12 @@ from dataclasses import asdict, replace
 from multiprocessing.util import Finalize
 from pathlib import Path
 
-from schedbench.datasets import JsonlAppender, manifest_path_for, read_instances, sha256_file, write_manifest
+from schedbench.datasets import JsonlAppender, manifest_path_for, read_instances, sha256_file
 from schedbench.datasets.files import write_text_atomic
 from schedbench.datasets.jsonl import JsonValue, RecordCheck
 from schedbench.datasets.labels import InstanceLabels, instance_hash
 from schedbench.datasets.locks import OutputLock
+from schedbench.datasets.manifest import manifest_on_exit
 from schedbench.datasets.progress import NO_PROGRESS, ProgressSink
 from schedbench.datasets.references import Reference, gap_pct, load_references
 from schedbench.datasets.workers import WorkerPool, sigterm_as_sigint, worker_init
@@ -214,27 +215,15 @@ def run_leaderboard(
             "workers": workers,
             "limits": asdict(limits),
         }
-        status: str | None = "interrupted"
-        try:
+        records = out / RECORDS_FILE
+        with manifest_on_exit(
+            manifest_path_for(records),
+            command="schedbench leaderboard",
+            config=config,
+            inputs=[p for p in (data, references, *plugin_paths) if p],
+            outputs=[records, out / AGGREGATE_FILE],
+        ):
             board = _run(instances, out, rules, plugin_info, plugin_paths, refs, limits, workers, progress)
-            status = "complete"
-        except SchedbenchError:
-            status = None  # the one-line error says what happened; an earlier manifest stays
-            raise
-        except Exception:
-            status = "failed"
-            raise
-        finally:
-            records = out / RECORDS_FILE
-            if status is not None:
-                write_manifest(
-                    manifest_path_for(records),
-                    command="schedbench leaderboard",
-                    config=config,
-                    inputs=[p for p in (data, references, *plugin_paths) if p],
-                    outputs=[records, out / AGGREGATE_FILE] if status == "complete" else [records],
-                    extra={"status": status},
-                )
     board.files = [str(out / RECORDS_FILE), str(out / AGGREGATE_FILE)]
     return board
 

@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from schedbench.datasets import JsonlAppender, dumps, manifest_path_for, read_instances, write_manifest
+from schedbench.datasets import JsonlAppender, dumps, manifest_path_for, read_instances
 from schedbench.datasets.files import StrPath
 from schedbench.datasets.locks import OutputLock
+from schedbench.datasets.manifest import manifest_on_exit
 from schedbench.datasets.progress import NO_PROGRESS, ProgressSink
 from schedbench.datasets.references import Reference, check_result, read_reference_file, reference_of
 from schedbench.datasets.workers import WorkerPool, sigterm_as_sigint
@@ -151,36 +152,27 @@ def solve_file(
             )
         with OutputLock.for_file(output):
             appender = _open_output(output, instances)
-            status: str | None = "interrupted"
             summary = BatchSummary()
-            try:
-                latest = {r.get("instance"): r.get("status") for r in appender.existing}
-                done = {name for name, st in latest.items() if not (retry_errors and st == "error")}
-                todo = [inst for inst in instances if inst.name not in done]
-                summary.skipped = len(instances) - len(todo)
-                _solve(todo, solver, options, jobs, table, appender, None, progress, on_result, summary)
-                status = "complete"
-            except SchedbenchError:
-                status = None  # the one-line error says what happened; an earlier manifest stays
-                raise
-            except Exception:
-                status = "failed"
-                raise
-            finally:
-                appender.close()
-                if status is not None:
-                    write_manifest(
-                        manifest_path_for(output),
-                        command="schedbench solve",
-                        config=config,
-                        inputs=[p for p in (path, references) if p is not None],
-                        outputs=[output],
-                        extra={
-                            "status": status,
-                            "solved_this_run": len(summary.results),
-                            "skipped": summary.skipped,
-                        },
-                    )
+
+            def counts() -> dict[str, int]:
+                return {"solved_this_run": len(summary.results), "skipped": summary.skipped}
+
+            with manifest_on_exit(
+                manifest_path_for(output),
+                command="schedbench solve",
+                config=config,
+                inputs=[p for p in (path, references) if p is not None],
+                outputs=[output],
+                extra=counts,
+            ):
+                try:
+                    latest = {r.get("instance"): r.get("status") for r in appender.existing}
+                    done = {name for name, st in latest.items() if not (retry_errors and st == "error")}
+                    todo = [inst for inst in instances if inst.name not in done]
+                    summary.skipped = len(instances) - len(todo)
+                    _solve(todo, solver, options, jobs, table, appender, None, progress, on_result, summary)
+                finally:
+                    appender.close()
     return summary
 
 
