@@ -14,6 +14,7 @@ import urllib.request
 from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import numpy as np
 import pytest
@@ -337,7 +338,9 @@ def test_a_key_in_the_base_url_reaches_no_file_of_the_run(tmp_path: Path, secret
     for path in files:
         assert "sekrit" not in path.read_text(errors="replace"), path.name
     manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())
-    assert "[redacted]" in manifest["config"]["base_url"] == manifest["llm"]["endpoint"]["base_url"]
+    masked = manifest["config"]["base_url"]
+    assert "redacted" in masked and masked == manifest["llm"]["endpoint"]["base_url"]
+    assert urlsplit(masked).hostname == "127.0.0.1"  # still a URL
 
 
 # ---- serve-baseline ----------------------------------------------------------------------------------
