@@ -44,6 +44,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from schedbench.datasets.importers import import_files
+    from schedbench.reports.progress import progress
     from schedbench.solvers.batch import solve_file
 
     names = expand(args.instances)
@@ -53,7 +54,10 @@ def main() -> None:
     src = tmp / f"schedbench_bench_jssp_{tag}_in.jsonl"
     out = Path(args.out) if args.out else tmp / f"schedbench_bench_jssp_{tag}_out.jsonl"
     src.write_text("".join(json.dumps(i) + "\n" for i in result.instances))
-    solve_file(src, out, solver=args.solver, time_limit=args.time_limit, workers=args.workers, progress=True)
+    with progress("solving") as bar:
+        solve_file(
+            src, out, solver=args.solver, time_limit=args.time_limit, workers=args.workers, progress=bar
+        )
 
     refs = {i["name"]: i["meta"].get("reference") or {} for i in result.instances}
     rows = {

@@ -43,6 +43,7 @@ def main() -> None:
     parser.add_argument("--out", default=None, help="results JSONL (default: in the temp dir, resumable)")
     args = parser.parse_args()
 
+    from schedbench.reports.progress import progress
     from schedbench.solvers.batch import solve_file
 
     tmp = Path(tempfile.gettempdir())
@@ -50,15 +51,16 @@ def main() -> None:
     src = tmp / f"schedbench_bench_{tag}_in.jsonl"
     out = Path(args.out) if args.out else tmp / f"schedbench_bench_{tag}_out.jsonl"
     count = build_input(args.set, args.limit, args.every, src)
-    solve_file(
-        src,
-        out,
-        solver=args.solver,
-        time_limit=args.time_limit,
-        workers=args.workers,
-        jobs=args.jobs,
-        progress=True,
-    )
+    with progress("solving") as bar:
+        solve_file(
+            src,
+            out,
+            solver=args.solver,
+            time_limit=args.time_limit,
+            workers=args.workers,
+            jobs=args.jobs,
+            progress=bar,
+        )
     rows = [json.loads(line) for line in out.read_text().splitlines() if line.strip()]
     refs = {json.loads(line)["name"]: json.loads(line)["meta"].get("reference") for line in src.open()}
     rows = [r for r in rows if r["instance"] in refs]

@@ -66,8 +66,12 @@ class _Group(click.Group):
             formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context) -> Any:
+        # here, not at the top: `schedbench --help` loads no schedbench module beyond this one
+        from schedbench.datasets.workers import sigterm_as_sigint
+
         try:
-            return super().invoke(ctx)
+            with sigterm_as_sigint():  # SIGTERM stops every command the way Ctrl-C does
+                return super().invoke(ctx)
         except SchedbenchError as err:
             click.echo(f"error: {err}", err=True)
             sys.exit(2)

@@ -9,6 +9,7 @@ from schedbench.heuristics import list_heuristics
 from schedbench.heuristics.leaderboard import run_leaderboard
 from schedbench.heuristics.sandbox import Limits
 from schedbench.reports.leaderboard import rich_table, write_reports
+from schedbench.reports.progress import progress
 from schedbench.reports.tables import console
 
 
@@ -69,18 +70,19 @@ def leaderboard(
     One record per rule and instance goes to OUTPUT/records.jsonl as it comes (re-running resumes);
     leaderboard.json, Markdown, CSV and PNG plots are written at the end.
     """
-    result = run_leaderboard(
-        data,
-        output,
-        heuristics=names,
-        plugins=plugins,
-        references=references,
-        workers=processes,
-        limits=Limits(
-            cpu_seconds=cpu_limit, wall_seconds=plugin_timeout, memory_bytes=memory_mb * 1024 * 1024
-        ),
-        progress=opt.show_progress(no_progress),
-    )
+    with progress("leaderboard", enabled=opt.show_progress(no_progress)) as bar:
+        result = run_leaderboard(
+            data,
+            output,
+            heuristics=names,
+            plugins=plugins,
+            references=references,
+            workers=processes,
+            limits=Limits(
+                cpu_seconds=cpu_limit, wall_seconds=plugin_timeout, memory_bytes=memory_mb * 1024 * 1024
+            ),
+            progress=bar,
+        )
     result.files += write_reports(result, output, plots=not no_plots)
     terminal = console()
     terminal.print(rich_table(result))

@@ -18,6 +18,8 @@ from schedbench.cli._options import (
     threads_option,
     time_limit_option,
 )
+from schedbench.records import SolveResult
+from schedbench.reports.progress import progress
 from schedbench.solvers import MODES, SOLVERS, list_solvers
 from schedbench.solvers.batch import print_summary, solve_file
 
@@ -69,19 +71,26 @@ def solve(
     no_progress: bool,
 ) -> None:
     """Solve every instance in FILE exactly (CP-SAT, MIP, DP) and write verified solutions as JSONL."""
-    summary = solve_file(
-        file,
-        output,
-        solver=solver,
-        time_limit=time_limit,
-        workers=threads_per_solve,
-        jobs=processes,
-        seed=seed,
-        deterministic_time=deterministic_time,
-        mode=mode,
-        references=references,
-        progress=show_progress(no_progress),
-    )
+    with progress("solving", enabled=show_progress(no_progress)) as bar:
+
+        def report(result: SolveResult) -> None:
+            if result.status == "error":
+                click.echo(f"ERROR {result.instance}: {result.message}", err=True)
+
+        summary = solve_file(
+            file,
+            output,
+            solver=solver,
+            time_limit=time_limit,
+            workers=threads_per_solve,
+            jobs=processes,
+            seed=seed,
+            deterministic_time=deterministic_time,
+            mode=mode,
+            references=references,
+            progress=bar,
+            on_result=report,
+        )
     print_summary(summary)
     if summary.flagged or summary.status_counts()["error"]:
         sys.exit(1)

@@ -9,12 +9,14 @@ import platform
 import subprocess
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from schedbench.datasets.files import write_text_atomic
+from schedbench.problems import SchedbenchError
 
 _PACKAGES = (
     "numpy",
@@ -110,3 +112,25 @@ def write_manifest(path: str | os.PathLike[str], **kwargs: Any) -> Path:
     """Build a manifest (see `build_manifest`) and write it atomically as indented JSON."""
     manifest = build_manifest(**kwargs)
     return write_text_atomic(path, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+
+
+@contextmanager
+def manifest_on_exit(
+    path: str | os.PathLike[str], *, extra: Callable[[], dict[str, Any]] = dict, **kwargs: Any
+) -> Iterator[None]:
+    """Write the manifest of a run when its block ends, with ``"status"``: complete, interrupted (Ctrl-C,
+    SIGTERM) or failed, plus ``extra()``. A `SchedbenchError` (a refused or impossible run, already one
+    line) writes nothing, so the manifest of an earlier run stays."""
+    status: str | None = "interrupted"
+    try:
+        yield
+        status = "complete"
+    except SchedbenchError:
+        status = None
+        raise
+    except Exception:
+        status = "failed"
+        raise
+    finally:
+        if status is not None:
+            write_manifest(path, **kwargs, extra={"status": status, **extra()})

@@ -13,16 +13,19 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import replace
+from dataclasses import asdict, replace
+from multiprocessing.util import Finalize
 from pathlib import Path
 
-from schedbench.datasets import JsonlAppender, read_instances, sha256_file
+from schedbench.datasets import JsonlAppender, manifest_path_for, read_instances, sha256_file
 from schedbench.datasets.files import write_text_atomic
 from schedbench.datasets.jsonl import JsonValue, RecordCheck
 from schedbench.datasets.labels import InstanceLabels, instance_hash
 from schedbench.datasets.locks import OutputLock
+from schedbench.datasets.manifest import manifest_on_exit
+from schedbench.datasets.progress import NO_PROGRESS, ProgressSink
 from schedbench.datasets.references import Reference, gap_pct, load_references
+from schedbench.datasets.workers import WorkerPool, sigterm_as_sigint, worker_init
 from schedbench.heuristics.leaderboard_metrics import summarise, suspect_references
 from schedbench.heuristics.plugins import PluginRule
 from schedbench.heuristics.registry import get_heuristic, list_heuristics
@@ -179,12 +182,15 @@ def run_leaderboard(
     references: str | None = None,
     workers: int | None = None,
     limits: Limits | None = None,
-    progress: bool = True,
+    progress: ProgressSink = NO_PROGRESS,
 ) -> Leaderboard:
     """Run (or resume) and summarise the leaderboard of one dataset (one problem) into ``out_dir``.
 
-    Writes ``records.jsonl`` and ``leaderboard.json``; ``references`` is a reference.csv, a solve output
-    or a JSONL of instances (see :func:`~schedbench.datasets.references.load_references`).
+    Writes ``records.jsonl``, ``leaderboard.json`` and the run's manifest (``records.manifest.json``);
+    ``references`` is a reference.csv, a solve output or a JSONL of instances (see
+    :func:`~schedbench.datasets.references.load_references`). The folder is locked while the run writes
+    it. Ctrl-C or SIGTERM stops the run: the workers and every plug-in sandbox are killed, and what was
+    recorded stays for a resume. ``progress`` hears how many instances are done.
     """
     instances = read_instances(data)
     problems = {inst.problem for inst in instances}
@@ -196,59 +202,94 @@ def run_leaderboard(
     rules = resolve_rules(problem, heuristics)
     plugin_paths = [str(Path(p).resolve()) for p in plugins]
     limits = limits or Limits()
-    plugin_info = _check_plugins(plugin_paths, problem, rules, limits)
-    refs = load_references(instances, references)
-    wanted = rules + list(plugin_info)
-    labels = {inst.name: InstanceLabels.of(inst) for inst in instances}
-
     out = Path(out_dir)
     if not (out / RECORDS_FILE).exists() and (out / LEGACY_RESULTS_FILE).exists():
         raise legacy_error(out)
-    with OutputLock.for_dir(out):
-        appender = JsonlAppender(
-            out / RECORDS_FILE,
-            key="rule",
-            check=_resume_check(instances),
-            what="leaderboard records of this data",
-        )
-        try:
-            kept: dict[tuple[str, str], LeaderboardRecord] = {}
-            for line in appender.existing:
-                old = LeaderboardRecord.from_dict(line)
-                plugin = plugin_info.get(old.rule)
-                if old.rule in wanted and old.instance in labels and (plugin is None or old.plugin == plugin):
-                    kept[(old.rule, old.instance)] = old
-            for key, old in kept.items():
-                fresh = with_reference(replace(old, labels=labels[old.instance]), refs)
-                if (
-                    fresh.to_dict() != old.to_dict()
-                ):  # a new reference or labels: the newer line wins on reading
-                    appender.write(fresh.to_dict())
-                kept[key] = fresh
-            todo = [inst for inst in instances if any((h, inst.name) not in kept for h in wanted)]
-            for record in _run_all(todo, rules, plugin_paths, limits, workers, progress):
-                key = (record.rule, record.instance)
-                if key not in kept:
-                    kept[key] = with_reference(record, refs)
-                    appender.write(kept[key].to_dict())
-        finally:
-            appender.close()
-        order = {inst.name: k for k, inst in enumerate(instances)}
-        records = sorted(kept.values(), key=lambda r: (order[r.instance], wanted.index(r.rule)))
-        board = Leaderboard(
-            problem,
-            summarise(records, refs),
-            summarise(records, refs, by="size"),
-            suspect_references(records, refs),
-            records,
-        )
-        aggregate = write_text_atomic(out / AGGREGATE_FILE, _json(board.aggregate()))
-    board.files = [str(out / RECORDS_FILE), str(aggregate)]
+    with sigterm_as_sigint(), OutputLock.for_dir(out):
+        plugin_info = _check_plugins(plugin_paths, problem, rules, limits)
+        refs = load_references(instances, references)
+        config = {
+            "heuristics": rules,
+            "plugins": [p.to_dict() for p in plugin_info.values()],
+            "references": references,
+            "workers": workers,
+            "limits": asdict(limits),
+        }
+        records = out / RECORDS_FILE
+        with manifest_on_exit(
+            manifest_path_for(records),
+            command="schedbench leaderboard",
+            config=config,
+            inputs=[p for p in (data, references, *plugin_paths) if p],
+            outputs=[records, out / AGGREGATE_FILE],
+        ):
+            board = _run(instances, out, rules, plugin_info, plugin_paths, refs, limits, workers, progress)
+    board.files = [str(out / RECORDS_FILE), str(out / AGGREGATE_FILE)]
+    return board
+
+
+def _run(
+    instances: Sequence[Instance],
+    out: Path,
+    rules: list[str],
+    plugin_info: Mapping[str, PluginInfo],
+    plugin_paths: Sequence[str],
+    refs: Mapping[str, Reference],
+    limits: Limits,
+    workers: int | None,
+    progress: ProgressSink,
+) -> Leaderboard:
+    """Resume ``out``'s records, run what is missing and write the aggregate (the folder is locked)."""
+    problem = instances[0].problem
+    wanted = rules + list(plugin_info)
+    labels = {inst.name: InstanceLabels.of(inst) for inst in instances}
+    appender = JsonlAppender(
+        out / RECORDS_FILE,
+        key="rule",
+        check=_resume_check(instances),
+        what="leaderboard records of this data",
+    )
+    try:
+        kept: dict[tuple[str, str], LeaderboardRecord] = {}
+        for line in appender.existing:
+            old = LeaderboardRecord.from_dict(line)
+            plugin = plugin_info.get(old.rule)
+            if old.rule in wanted and old.instance in labels and (plugin is None or old.plugin == plugin):
+                kept[(old.rule, old.instance)] = old
+        for key, old in kept.items():
+            fresh = with_reference(replace(old, labels=labels[old.instance]), refs)
+            if fresh.to_dict() != old.to_dict():  # a new reference or labels: the newer line wins on reading
+                appender.write(fresh.to_dict())
+            kept[key] = fresh
+        todo = [inst for inst in instances if any((h, inst.name) not in kept for h in wanted)]
+        for record in _run_all(todo, rules, plugin_paths, limits, workers, progress):
+            key = (record.rule, record.instance)
+            if key not in kept:
+                kept[key] = with_reference(record, refs)
+                appender.write(kept[key].to_dict())
+    finally:
+        appender.close()
+    order = {inst.name: k for k, inst in enumerate(instances)}
+    records = sorted(kept.values(), key=lambda r: (order[r.instance], wanted.index(r.rule)))
+    board = Leaderboard(
+        problem,
+        summarise(records, refs),
+        summarise(records, refs, by="size"),
+        suspect_references(records, refs),
+        records,
+    )
+    write_text_atomic(out / AGGREGATE_FILE, _json(board.aggregate()))
     return board
 
 
 def _json(doc: JsonValue) -> str:
     return json.dumps(doc, indent=1, default=str) + "\n"
+
+
+def _worker_init() -> None:
+    """A leaderboard worker: a pool worker whose plug-in sandboxes end when it exits."""
+    worker_init()
+    Finalize(None, _close_plugins, exitpriority=10)
 
 
 def _run_all(
@@ -257,24 +298,23 @@ def _run_all(
     plugin_paths: Sequence[str],
     limits: Limits,
     workers: int | None,
-    progress: bool,
+    progress: ProgressSink,
 ) -> Iterator[LeaderboardRecord]:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
+    """Every rule on every instance, in this process or in ``workers`` worker processes."""
     workers = max(1, workers or os.cpu_count() or 1)
-    columns = (TextColumn("leaderboard"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-    with Progress(*columns, disable=not progress, transient=False) as bar:
-        task = bar.add_task("instances", total=len(instances))
-        if workers == 1 or len(instances) <= 1:
-            try:
-                for inst in instances:
-                    yield from evaluate(inst, rules, plugin_paths, limits)
-                    bar.advance(task)
-            finally:
-                _close_plugins()
-            return
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(evaluate, inst, rules, plugin_paths, limits) for inst in instances]
-            for future in as_completed(futures):
-                yield from future.result()
-                bar.advance(task)
+    done = 0
+    if workers == 1 or len(instances) <= 1:
+        try:
+            for inst in instances:
+                yield from evaluate(inst, rules, plugin_paths, limits)
+                done += 1
+                progress.update(done, len(instances))
+        finally:
+            _close_plugins()
+        return
+    with WorkerPool(min(workers, len(instances)), initializer=_worker_init) as pool:
+        jobs = ((inst, rules, plugin_paths, limits) for inst in instances)
+        for records in pool.imap_unordered(evaluate, jobs):
+            yield from records
+            done += 1
+            progress.update(done, len(instances))

@@ -175,16 +175,16 @@ class BaselineServer:
     async def chat(self, body: bytes) -> tuple[int, dict[str, str], bytes]:
         self.stats["chat"] += 1
         try:
-            request = json.loads(body)
-            messages = request["messages"]
-            first_user = next(m["content"] for m in messages if m.get("role") == "user")
+            request, messages, first_user = _chat_request(body)
             if self.config.mode == "mutate":
                 return 200, {}, mutate_reply(request, self.config.mutate)
             inst, solution, objective = self._answer_for(first_user)
         except SchedbenchError as err:
             return 400, {}, _error(str(err), "invalid_request_error")
-        except (ValueError, KeyError, TypeError, StopIteration) as err:
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as err:
             return 400, {}, _error(f"bad request: {err}", "invalid_request_error")
+        except Exception as err:  # noqa: BLE001 - every request gets an answer, even when answering fails
+            return 500, {}, _error(f"the baseline could not answer: {type(err).__name__}", "server_error")
         seed = request.get("seed")
         self.by_key[f"{inst.name}|{seed}"] += 1
         info = RequestInfo(
@@ -263,6 +263,20 @@ class BaselineServer:
         self.server = await asyncio.start_server(self.handle, host, port, backlog=1024)
         sockname = self.server.sockets[0].getsockname()
         return sockname[0], sockname[1]
+
+
+def _chat_request(body: bytes) -> tuple[dict[str, Any], list[dict[str, Any]], str]:
+    """The request, its messages and the first user message's text; a ValueError says what is wrong."""
+    request = json.loads(body)
+    if not isinstance(request, dict):
+        raise ValueError("the body must be a JSON object")
+    messages = request.get("messages")
+    if not isinstance(messages, list) or not all(isinstance(m, dict) for m in messages):
+        raise ValueError("'messages' must be a list of message objects")
+    first_user = next((m.get("content") for m in messages if m.get("role") == "user"), None)
+    if not isinstance(first_user, str):
+        raise ValueError("the first user message must have text 'content'")
+    return request, messages, first_user
 
 
 def _break(value: Any) -> Any:

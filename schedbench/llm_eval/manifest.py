@@ -14,6 +14,7 @@ from schedbench.datasets.files import write_text_atomic
 from schedbench.datasets.jsonl import JsonValue
 from schedbench.llm_eval.config import EvalConfig, RunFiles
 from schedbench.llm_eval.records import read_samples
+from schedbench.llm_eval.redact import redact_url
 from schedbench.problems.errors import SchedbenchError
 from schedbench.records.sample import SampleRecord
 
@@ -24,14 +25,21 @@ def check_resume_compatible(previous: Manifest | None, config: EvalConfig) -> No
     """Refuse to mix two different runs in one RUN_DIR (more samples or another concurrency is fine)."""
     if previous is None:
         return
-    old = previous.get("llm", {}).get("identity", {})
-    new = config.identity()
+    old = dict(previous.get("llm", {}).get("identity", {}))
+    if isinstance(old.get("base_url"), str):  # a 0.1 manifest may hold it unmasked
+        old["base_url"] = redact_url(old["base_url"])
+    new = identity(config)
     changed = [k for k in new if k in old and old[k] != new[k]]
     if changed:
         parts = ", ".join(f"{k}: {old[k]!r} -> {new[k]!r}" for k in changed)
         raise SchedbenchError(
             f"{config.run_dir} holds a run with another configuration ({parts}); use a new -o directory"
         )
+
+
+def identity(config: EvalConfig) -> dict[str, JsonValue]:
+    """The run's identity as written: the base URL without userinfo or key parameters."""
+    return {**config.identity(), "base_url": redact_url(config.base_url)}
 
 
 def load_price_table(path: str | None, model: str) -> dict[str, float] | None:
@@ -131,9 +139,13 @@ def write_run_manifest(
         sessions.append(session)
     served = {m.get("id") for m in models.get("data", []) if isinstance(m, dict)}
     llm = {
-        "identity": config.identity(),
+        "identity": identity(config),
         "packages": package_versions(["httpx2", "httpcore2", "anyio", "rich"]),
-        "endpoint": {"base_url": config.base_url, "models": models, "model_listed": config.model in served},
+        "endpoint": {
+            "base_url": redact_url(config.base_url),
+            "models": models,
+            "model_listed": config.model in served,
+        },
         "api_key": {"env": config.api_key_env, "source": key_source},
         "status": status,
         "sessions": sessions,
@@ -144,7 +156,7 @@ def write_run_manifest(
     }
     manifest = build_manifest(
         command="llm eval",
-        config=config.to_dict(),
+        config={**config.to_dict(), "base_url": redact_url(config.base_url)},
         inputs=[p for p in (config.data, config.references, config.price_table) if p],
         outputs=[files.samples] if status != "running" else [],
         extra={"llm": llm},

@@ -22,6 +22,81 @@ from schedbench.problems.errors import SchedbenchError
 from schedbench.records.sample import SampleRecord, sample_kind_problem, sample_problem
 
 _WHAT = "an llm eval samples file"
+CONTENT_REF = "$content"  # in a stored response body: where the record's `content` was cut out
+
+
+def compact_response(body: dict[str, JsonValue], content: str | None) -> dict[str, JsonValue]:
+    """The response body as a record stores it: the message content, which the record already holds as
+    ``content``, is replaced by a reference to it (`full_response` puts it back).
+
+    A string becomes ``{"$content": [0, len]}``, each text part of a content list ``{"$content": [a, b]}``
+    (its slice of ``content``), any other JSON value ``{"$content": "json"}``. A body whose content does
+    not match ``content`` is kept whole.
+    """
+    message = _message(body)
+    if message is None or content is None or "content" not in message:
+        return body
+    value = message["content"]
+    if isinstance(value, str):
+        if value != content:
+            return body
+        stored: JsonValue = {CONTENT_REF: [0, len(content)]}
+    elif isinstance(value, list):
+        stored, at = [], 0
+        for part in value:
+            text = part.get("text") if isinstance(part, dict) else None
+            if isinstance(text, str):
+                part = {**part, "text": {CONTENT_REF: [at, at + len(text)]}}
+                at += len(text)
+            stored.append(part)
+        if at != len(content):
+            return body
+    elif value is not None and json.dumps(value) == content:
+        stored = {CONTENT_REF: "json"}
+    else:
+        return body
+    return _with_message_content(body, stored)
+
+
+def full_response(body: dict[str, JsonValue] | None, content: str | None) -> dict[str, JsonValue] | None:
+    """The response body as received, from a stored body and the record's ``content`` (0.1 records,
+    which store the body whole, come back unchanged)."""
+    message = _message(body) if body is not None else None
+    if message is None or content is None:
+        return body
+    value = message.get("content")
+
+    def restore(ref: JsonValue) -> JsonValue:
+        span = ref.get(CONTENT_REF) if isinstance(ref, dict) and len(ref) == 1 else None
+        if span == "json":
+            return json.loads(content)
+        if isinstance(span, list) and len(span) == 2:
+            return content[span[0] : span[1]]
+        return ref
+
+    if isinstance(value, list):
+        parts = [
+            {**p, "text": restore(p["text"])} if isinstance(p, dict) and "text" in p else p for p in value
+        ]
+        return _with_message_content(body, parts)
+    restored = restore(value)
+    return body if restored is value else _with_message_content(body, restored)
+
+
+def _message(body: JsonValue) -> dict[str, JsonValue] | None:
+    choices = body.get("choices") if isinstance(body, dict) else None
+    choice = choices[0] if isinstance(choices, list) and choices and isinstance(choices[0], dict) else None
+    message = choice.get("message") if choice is not None else None
+    return message if isinstance(message, dict) else None
+
+
+def _with_message_content(body: dict[str, JsonValue], content: JsonValue) -> dict[str, JsonValue]:
+    """A copy of ``body`` (copied only along the path) whose first choice's message content is ``content``."""
+    choices = list(body["choices"])
+    choice = dict(choices[0])
+    choice["message"] = {**choice["message"], "content": content}
+    choices[0] = choice
+    return {**body, "choices": choices}
 
 
 class RecordWriter:

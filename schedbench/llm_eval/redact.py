@@ -18,8 +18,8 @@ def redact_url(url: str) -> str:
     """The URL without userinfo and with key-like query parameters masked."""
     parts = urlsplit(url)
     netloc = parts.netloc
-    if "@" in netloc:
-        netloc = MASK + "@" + netloc.rsplit("@", 1)[1]
+    if "@" in netloc:  # no brackets here: the masked URL must still parse (brackets mean an IPv6 host)
+        netloc = MASK.strip("[]") + "@" + netloc.rsplit("@", 1)[1]
     masked = urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
     return _KEY_QUERY.sub(lambda m: m.group("name") + MASK, masked)
 

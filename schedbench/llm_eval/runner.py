@@ -29,6 +29,7 @@ from schedbench.llm_eval.dataset import PreparedSample, prepare_instances
 from schedbench.llm_eval.manifest import check_resume_compatible, load_price_table, write_run_manifest
 from schedbench.llm_eval.prompts import repair_message, response_format
 from schedbench.llm_eval.records import RecordWriter, read_manifest, set_aside_request_errors
+from schedbench.llm_eval.redact import redact_url
 from schedbench.llm_eval.scorer import score_response
 from schedbench.records.sample import Repair, RoundResult, SampleRecord
 
@@ -287,7 +288,12 @@ class Evaluation:
             ]
             total = len(prepared) * self.config.samples
             skipped = total - len(work)
-            logger.info("run start: %d samples, %d already done", total, skipped)
+            logger.info(
+                "run start: %d samples, %d already done, endpoint %s",
+                total,
+                skipped,
+                redact_url(self.config.base_url),
+            )
             await self._schedule(client, cache, writer, work, total, skipped)
         finally:
             writer.close()
@@ -317,7 +323,8 @@ class Evaluation:
         await Scheduler(run_one, write, self.breaker, self.config.concurrency).run(work)
         if self.breaker.tripped:
             written = skipped + sum(self.outcomes.values())
-            raise EndpointDown(self.config.base_url, self.breaker.streak, written, total - written)
+            url = redact_url(self.config.base_url)
+            raise EndpointDown(url, self.breaker.streak, written, total - written)
 
 
 @contextlib.contextmanager

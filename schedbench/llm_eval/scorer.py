@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterable
 
 from schedbench.datasets.jsonl import JsonValue
 from schedbench.datasets.references import sample_gap_pct
 from schedbench.llm_eval.client import CallResult, usage_of
 from schedbench.llm_eval.dataset import PreparedSample
 from schedbench.llm_eval.parsing import claim_status, parse_answer
-from schedbench.problems import verify
+from schedbench.llm_eval.records import compact_response
+from schedbench.problems import Violation, verify
 from schedbench.records.sample import RoundResult
 
 _ERROR_TEXT = 300  # characters of an exception kept in a record
+VIOLATIONS_PER_CODE = 20  # violations of one code kept in a record
 USAGE_KEYS = ("prompt_tokens", "completion_tokens", "reasoning_tokens", "total_tokens")
 
 
@@ -49,6 +52,7 @@ def _score_body(prep: PreparedSample, body: dict[str, JsonValue], scored: RoundR
     choice = choices[0] if isinstance(choices, list) and choices and isinstance(choices[0], dict) else {}
     message = choice.get("message")
     scored.content = message_text(message if isinstance(message, dict) else {})
+    scored.response = compact_response(body, scored.content)  # the content is stored once, as `content`
     finish = choice.get("finish_reason")
     scored.finish_reason = finish if isinstance(finish, str) else None
     scored.usage = usage_of(body)
@@ -66,8 +70,8 @@ def _score_body(prep: PreparedSample, body: dict[str, JsonValue], scored: RoundR
         return
     objective = verification.objective
     scored.outcome = "feasible" if verification.feasible else "infeasible"
-    scored.violations = [v.to_dict() for v in verification.violations]
     scored.violation_counts = dict(Counter(v.code for v in verification.violations))
+    scored.violations = capped_violations(verification.violations)
     scored.objective = objective
     scored.claimed_objective = parsed.claimed_objective
     scored.claim_status = claim_status(parsed.claimed_objective, objective)
@@ -75,6 +79,20 @@ def _score_body(prep: PreparedSample, body: dict[str, JsonValue], scored: RoundR
         ref = prep.reference or {}
         scored.gap_pct = sample_gap_pct(objective, ref.get("value"))
         scored.gap_to_bound_pct = sample_gap_pct(objective, ref.get("lower_bound"))
+
+
+def capped_violations(
+    violations: Iterable[Violation], per_code: int = VIOLATIONS_PER_CODE
+) -> list[JsonValue]:
+    """The first ``per_code`` violations of each code, in order (the full counts go to
+    ``violation_counts``), so an answer naming a million unknown tasks stays a small record."""
+    kept: Counter[str] = Counter()
+    out = []
+    for violation in violations:
+        kept[violation.code] += 1
+        if kept[violation.code] <= per_code:
+            out.append(violation.to_dict())
+    return out
 
 
 def message_text(message: dict[str, JsonValue]) -> str | None:

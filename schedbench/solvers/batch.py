@@ -8,23 +8,22 @@ a killed run loses at most the instances that were still being solved.
 from __future__ import annotations
 
 import dataclasses
-import multiprocessing
 import os
-import signal
 import statistics
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
-from types import FrameType
 from typing import Any, TextIO
 
-from schedbench.datasets import JsonlAppender, dumps, read_instances
-from schedbench.datasets.references import check_result, read_reference_file, reference_of
+from schedbench.datasets import JsonlAppender, dumps, manifest_path_for, read_instances
+from schedbench.datasets.files import StrPath
+from schedbench.datasets.locks import OutputLock
+from schedbench.datasets.manifest import manifest_on_exit
+from schedbench.datasets.progress import NO_PROGRESS, ProgressSink
+from schedbench.datasets.references import Reference, check_result, read_reference_file, reference_of
+from schedbench.datasets.workers import WorkerPool, sigterm_as_sigint
 from schedbench.problems import Instance, SchedbenchError, instance_digest
 from schedbench.records import SolveResult
 from schedbench.solvers import SolveOptions, resolve_solver, solve
@@ -88,8 +87,8 @@ def check_parallelism(jobs: int, workers: int) -> None:
 
 
 def solve_file(
-    path: str | os.PathLike[str],
-    output: str | os.PathLike[str] | None = None,
+    path: StrPath,
+    output: StrPath | None = None,
     *,
     solver: str = "auto",
     time_limit: float = 10.0,
@@ -98,15 +97,21 @@ def solve_file(
     seed: int = 0,
     deterministic_time: float | None = None,
     mode: str = "optimize",
-    references: str | os.PathLike[str] | None = None,
-    progress: bool = True,
+    references: StrPath | None = None,
+    retry_errors: bool = False,
+    progress: ProgressSink = NO_PROGRESS,
+    on_result: Callback | None = None,
     stream: TextIO | None = None,
 ) -> BatchSummary:
     """Solve all instances in `path`; write lines to `output` (resuming it) or to `stream` (stdout).
 
     Instances are solved in `jobs` worker processes. Ctrl-C or SIGTERM stops the run: pending work is
     cancelled, the workers (and any solver process they started) are killed, and results cut short are
-    never written, so a resumed run solves those instances again.
+    never written, so a resumed run solves those instances again. With ``retry_errors`` an instance whose
+    latest result is an ``error`` is solved again (the newer line wins). An output is locked while the run
+    writes it (a second run on it is refused) and gets a manifest beside it (`manifest_path_for`).
+    ``progress`` hears how many instances are done, with the statuses so far; ``on_result`` gets each
+    result as it is recorded.
     """
     check_parallelism(jobs, workers)
     options = SolveOptions(
@@ -120,42 +125,101 @@ def solve_file(
     for inst in instances:
         resolve_solver(inst, solver)  # a bad solver choice fails before anything runs
     table = read_reference_file(references) if references is not None else None
-    appender = _open_output(output, instances) if output is not None else None
-    done = appender.done_keys() if appender is not None else set()
-    todo = [inst for inst in instances if inst.name not in done]
-    summary = BatchSummary(skipped=len(instances) - len(todo))
-    by_name = {inst.name: inst for inst in todo}
-    out = stream or sys.stdout
+    config = {
+        "solver": solver,
+        "time_limit": time_limit,
+        "workers": workers,
+        "jobs": jobs,
+        "seed": seed,
+        "deterministic_time": deterministic_time,
+        "mode": mode,
+        "references": None if references is None else str(references),
+        "retry_errors": retry_errors,
+    }
+    with sigterm_as_sigint():
+        if output is None:
+            return _solve(
+                instances,
+                solver,
+                options,
+                jobs,
+                table,
+                None,
+                stream or sys.stdout,
+                progress,
+                on_result,
+                BatchSummary(),
+            )
+        with OutputLock.for_file(output):
+            appender = _open_output(output, instances)
+            summary = BatchSummary()
 
-    def record(result: SolveResult) -> None:
-        inst = by_name[result.instance]
-        ref = reference_of(inst, table)
-        if ref is not None:
-            check = check_result(result.to_dict(), ref)
-            result = dataclasses.replace(result, reference_check=check)
-            summary.flagged += [(inst.name, flag) for flag in check["flags"]]
-        if appender is not None:
-            appender.write(result.to_dict())
-        else:
-            out.write(dumps(result.to_dict()) + "\n")
-            out.flush()
-        summary.results.append(result)
+            def counts() -> dict[str, int]:
+                return {"solved_this_run": len(summary.results), "skipped": summary.skipped}
 
-    try:
-        with _progress(progress, len(todo), summary.skipped) as advance, _sigterm_interrupts():
-            _run_pool(todo, solver, options, jobs, record, advance)
-    finally:
-        if appender is not None:
-            appender.close()
+            with manifest_on_exit(
+                manifest_path_for(output),
+                command="schedbench solve",
+                config=config,
+                inputs=[p for p in (path, references) if p is not None],
+                outputs=[output],
+                extra=counts,
+            ):
+                try:
+                    latest = {r.get("instance"): r.get("status") for r in appender.existing}
+                    done = {name for name, st in latest.items() if not (retry_errors and st == "error")}
+                    todo = [inst for inst in instances if inst.name not in done]
+                    summary.skipped = len(instances) - len(todo)
+                    _solve(todo, solver, options, jobs, table, appender, None, progress, on_result, summary)
+                finally:
+                    appender.close()
     return summary
 
 
-def _refuse_same_file(output: str | os.PathLike[str], other: str | os.PathLike[str], what: str) -> None:
+def _solve(
+    todo: list[Instance],
+    solver: str,
+    options: SolveOptions,
+    jobs: int,
+    table: dict[str, Reference] | None,
+    appender: JsonlAppender | None,
+    out: TextIO | None,
+    progress: ProgressSink,
+    on_result: Callback | None,
+    summary: BatchSummary,
+) -> BatchSummary:
+    """Solve `todo` in a worker pool, recording each result (into `summary` too) as it comes."""
+    by_name = {inst.name: inst for inst in todo}
+    counts: Counter[str] = Counter()
+    if not todo:
+        return summary
+    with WorkerPool(jobs) as pool:
+        for result in pool.imap_unordered(_solve_one, ((inst, solver, options) for inst in todo)):
+            inst = by_name[result.instance]
+            ref = reference_of(inst, table)
+            if ref is not None:
+                check = check_result(result.to_dict(), ref)
+                result = dataclasses.replace(result, reference_check=check)
+                summary.flagged += [(inst.name, flag) for flag in check["flags"]]
+            if appender is not None:
+                appender.write(result.to_dict())
+            elif out is not None:
+                out.write(dumps(result.to_dict()) + "\n")
+                out.flush()
+            summary.results.append(result)
+            counts[result.status.value] += 1
+            progress.update(len(summary.results), len(todo), counts)
+            if on_result is not None:
+                on_result(result)
+    return summary
+
+
+def _refuse_same_file(output: StrPath, other: StrPath, what: str) -> None:
     if Path(output).exists() and Path(other).exists() and os.path.samefile(output, other):
         raise SchedbenchError(f"the output is {what}; choose another output file", source=str(output))
 
 
-def _open_output(output: str | os.PathLike[str], instances: list[Instance]) -> JsonlAppender:
+def _open_output(output: StrPath, instances: list[Instance]) -> JsonlAppender:
     """Open the output for appending. Every line must be a solve result; one for an instance whose
     content has changed since is refused, as resuming would mix results of two instance sets. Records
     without a hash (schedbench 0.1) are trusted by name, as 0.1 did."""
@@ -172,145 +236,6 @@ def _open_output(output: str | os.PathLike[str], instances: list[Instance]) -> J
         return None
 
     return JsonlAppender(output, check=check, what="solve results of these instances")
-
-
-@contextmanager
-def _sigterm_interrupts() -> Iterator[None]:
-    """SIGTERM raises KeyboardInterrupt, as Ctrl-C does (main thread only; elsewhere nothing changes)."""
-
-    def interrupt(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt(f"signal {signum}")
-
-    try:
-        previous = signal.signal(signal.SIGTERM, interrupt)
-    except ValueError:  # not the main thread
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
-def _worker_init() -> None:
-    """Pool worker setup: Ctrl-C is left to the parent (which ends the workers), and on Linux a worker
-    dies with its parent instead of waiting for work that never comes."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        parent = os.getppid()
-        pr_set_pdeathsig = 1
-        try:
-            ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
-        except (OSError, AttributeError):
-            return
-        if os.getppid() != parent:  # the parent died before the call above
-            os._exit(1)
-
-
-def _run_pool(
-    todo: list[Instance], solver: str, options: SolveOptions, jobs: int, record: Callback, advance: Callback
-) -> None:
-    if not todo:
-        return
-    before = set(multiprocessing.active_children())
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"), initializer=_worker_init)
-    pending: set[Future[SolveResult]] = set()
-    queue = list(reversed(todo))
-    try:
-        # keep only a few tasks in flight so an interrupted run has little unfinished work
-        while queue or pending:
-            while queue and len(pending) < 2 * jobs:
-                pending.add(pool.submit(_solve_one, queue.pop(), solver, options))
-            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for fut in finished:
-                result = fut.result()
-                record(result)
-                advance(result)
-    except BaseException:
-        workers = [p for p in multiprocessing.active_children() if p not in before]
-        pool.shutdown(wait=False, cancel_futures=True)
-        _kill(workers)
-        raise
-    pool.shutdown(wait=True)
-
-
-def _kill(workers: list[multiprocessing.process.BaseProcess]) -> None:
-    """SIGKILL each worker and the processes it started (CBC runs as one), then reap the workers."""
-    for proc in workers:
-        if proc.pid is None:
-            continue
-        descendants = _descendants(proc.pid)
-        for pid in [proc.pid, *descendants]:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-    for proc in workers:
-        proc.join(timeout=5)
-
-
-def _descendants(pid: int) -> list[int]:
-    """Children, grandchildren, ... of ``pid`` from /proc (empty where /proc does not list them)."""
-    out: list[int] = []
-    stack = [pid]
-    while stack:
-        parent = stack.pop()
-        for task in Path(f"/proc/{parent}/task").glob("*/children"):
-            try:
-                children = [int(c) for c in task.read_text().split()]
-            except OSError:
-                continue
-            out += children
-            stack += children
-    return out
-
-
-class _progress:
-    """A rich progress bar on stderr (or nothing), yielding an `advance(result)` callback."""
-
-    def __init__(self, enabled: bool, total: int, skipped: int) -> None:
-        self.enabled = enabled and total > 0
-        self.total = total
-        self.skipped = skipped
-        self.bar: Any = None
-
-    def __enter__(self) -> Callback:
-        if not self.enabled:
-            return lambda result: None
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-        self.bar = Progress(
-            TextColumn("[bold]solving"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            TextColumn("{task.description}"),
-            console=Console(stderr=True),
-        )
-        self.bar.start()
-        task = self.bar.add_task("", total=self.total)
-        counts: Counter[str] = Counter()
-
-        def advance(result: SolveResult) -> None:
-            counts[result.status.value] += 1
-            text = " ".join(f"{k}={v}" for k, v in sorted(counts.items()))
-            self.bar.update(task, advance=1, description=f"{result.instance}: {result.status}  [{text}]")
-            for flag in (result.reference_check or {}).get("flags", []):
-                self.bar.console.print(
-                    f"[bold red]REFERENCE CONTRADICTION[/] {result.instance}: {flag}", soft_wrap=True
-                )
-            if result.status == "error":
-                self.bar.console.print(f"[bold red]ERROR[/] {result.instance}: {result.message}")
-
-        return advance
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.stop()
 
 
 def print_summary(summary: BatchSummary, console: Any = None) -> None:

@@ -124,7 +124,6 @@ def test_end_to_end_with_plugin_suspect_reference_and_resume(tmp_path):
         heuristics="mdd,mddc",
         plugins=[str(plugin)],
         workers=1,
-        progress=False,
     )
     write_reports(result, out, plots=True)
     rows = {(r["heuristic"], r["group"]): r for r in result.rows}
@@ -152,7 +151,6 @@ def test_end_to_end_with_plugin_suspect_reference_and_resume(tmp_path):
         heuristics="mdd,mddc",
         plugins=[str(plugin)],
         workers=1,
-        progress=False,
     )
     assert len((out / "records.jsonl").read_text().splitlines()) == 6  # resumed: nothing re-run
     assert again.rows == result.rows

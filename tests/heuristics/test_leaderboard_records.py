@@ -45,7 +45,7 @@ def board(tmp_path: Path, instance: dict, plugin_source: str, out: Path, **kwarg
         write_jsonl_atomic(data, [instance])
     plugin = tmp_path / f"{instance['problem']}_plugin.py"
     plugin.write_text(plugin_source)
-    return run_leaderboard(str(data), str(out), plugins=[str(plugin)], workers=1, progress=False, **kwargs)
+    return run_leaderboard(str(data), str(out), plugins=[str(plugin)], workers=1, **kwargs)
 
 
 @pytest.mark.parametrize("instance", [SMTT, JSSP, RCPSP], ids=lambda i: i["problem"])
@@ -104,7 +104,7 @@ def test_resume_refuses_another_dataset_with_the_same_names(tmp_path: Path):
     data = tmp_path / "other.jsonl"
     write_jsonl_atomic(data, [other])
     with pytest.raises(SchedbenchError) as err:
-        run_leaderboard(str(data), str(out), heuristics="mdd", workers=1, progress=False)
+        run_leaderboard(str(data), str(out), heuristics="mdd", workers=1)
     message = str(err.value)
     assert "records.jsonl:1:" in message and "instance 'g'" in message and "other content" in message
     assert "\n" not in message

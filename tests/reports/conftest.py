@@ -121,5 +121,5 @@ def html_inputs(tmp_path_factory: pytest.TempPathFactory) -> Fixture:
     (run_a / "samples.jsonl").write_text("\n".join(lines) + "\n")
     board_data = root / "smtt.jsonl"
     board_data.write_text("".join(json.dumps(o) + "\n" for o in objs if o["problem"] == "smtt"))
-    run_leaderboard(str(board_data), str(root / "board"), heuristics="all", progress=False)
+    run_leaderboard(str(board_data), str(root / "board"), heuristics="all")
     return Fixture(root, root / "data.jsonl", run_a, run_b, root / "board", board_data, hostile)

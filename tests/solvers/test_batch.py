@@ -35,14 +35,14 @@ def test_batch_writes_one_verified_line_per_instance(tmp_path):
     src = tmp_path / "in.jsonl"
     names = write_instances(src, 6)
     out = tmp_path / "out.jsonl"
-    summary = solve_file(src, out, solver="cpsat", time_limit=10, progress=False)
+    summary = solve_file(src, out, solver="cpsat", time_limit=10)
     assert len(summary.results) == 6 and summary.status_counts()["optimal"] == 6
     instances = {json.loads(line)["name"]: json.loads(line) for line in src.read_text().splitlines()}
     rows = lines_of(out)
     assert sorted(r["instance"] for r in rows) == sorted(names)
     for row in rows:
         assert verify(parse_instance(instances[row["instance"]]), row).feasible
-    again = solve_file(src, out, solver="cpsat", time_limit=10, progress=False)
+    again = solve_file(src, out, solver="cpsat", time_limit=10)
     assert again.skipped == 6 and again.results == []
     assert lines_of(out) == rows
 

@@ -36,11 +36,11 @@ def test_solve_refuses_to_write_into_its_input_or_references(tmp_path):
     src.write_text(json.dumps(random_smtt(1, n=5).to_dict()) + "\n")
     before = src.read_text()
     with pytest.raises(SchedbenchError, match="the output is the instance file"):
-        solve_file(src, src, progress=False)
+        solve_file(src, src)
     refs = tmp_path / "refs.jsonl"
     refs.write_text("")
     with pytest.raises(SchedbenchError, match="the output is the references file"):
-        solve_file(src, refs, references=refs, progress=False)
+        solve_file(src, refs, references=refs)
     assert src.read_text() == before
 
 
@@ -49,8 +49,8 @@ def test_resume_refuses_an_output_solved_from_other_instances(tmp_path):
     a.write_text(json.dumps(random_smtt(1, n=6).to_dict()) + "\n")
     b.write_text(json.dumps(random_smtt(2, n=6).to_dict() | {"name": "smtt_1"}) + "\n")
     out = tmp_path / "out.jsonl"
-    solve_file(a, out, solver="dp", progress=False)
+    solve_file(a, out, solver="dp")
     with pytest.raises(SchedbenchError, match="solved from different content") as err:
-        solve_file(b, out, solver="dp", progress=False)
+        solve_file(b, out, solver="dp")
     assert err.value.line == 1
-    assert solve_file(a, out, solver="dp", progress=False).skipped == 1
+    assert solve_file(a, out, solver="dp").skipped == 1

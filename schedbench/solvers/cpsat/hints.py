@@ -5,6 +5,8 @@ Every schedule they return is re-verified before a model trusts it as an upper b
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 
 from schedbench.heuristics.jssp_rules import RULES as JSSP_RULES
@@ -16,13 +18,16 @@ from schedbench.problems.rcpsp import RcpspInstance
 from schedbench.problems.smtt import SmttInstance, total_tardiness
 
 
-def rcpsp_heuristic(inst: RcpspInstance) -> np.ndarray:
+def rcpsp_heuristic(inst: RcpspInstance, deadline: float | None = None) -> np.ndarray:
     """Best of a few priority rules (latest finish, latest start, most successors) in the serial SGS,
-    preferring schedules that meet every deadline."""
+    preferring schedules that meet every deadline; past ``deadline`` (``time.monotonic()``) no further
+    rule is tried."""
     lf = inst.latest_finishes(inst.safe_horizon)
     rules = [lf, lf - inst.durations, -np.array([len(s) for s in inst.successors], dtype=np.int64)]
     best, best_key = None, None
     for rule in rules:
+        if best is not None and deadline is not None and time.monotonic() >= deadline:
+            break
         starts = serial_sgs(inst, rule)
         ends = starts + inst.durations
         late = sum(max(0, int(ends[i]) - int(dl)) for i, dl in enumerate(inst.deadlines) if dl is not None)

@@ -29,7 +29,7 @@ def test_rcpsp_downtime_after_the_makespan_does_not_push_it(deadline, monkeypatc
     that fills [makespan, horizon) must not be put on that resource."""
     import schedbench.solvers.cpsat.rcpsp as cpsat_rcpsp
 
-    monkeypatch.setattr(cpsat_rcpsp, "rcpsp_heuristic", lambda inst: None)
+    monkeypatch.setattr(cpsat_rcpsp, "rcpsp_heuristic", lambda inst, deadline=None: None)
     result = solve(
         parse_instance(rcpsp_with_late_downtime(deadline)), "cpsat", SolveOptions(time_limit=10)
     ).to_dict()
@@ -43,7 +43,7 @@ def test_rcpsp_feasibility_mode_in_cpsat_claims_the_verified_makespan(monkeypatc
     must be the schedule's, not whatever value the unconstrained makespan variable took."""
     import schedbench.solvers.cpsat.rcpsp as cpsat_rcpsp
 
-    monkeypatch.setattr(cpsat_rcpsp, "rcpsp_heuristic", lambda inst: None)
+    monkeypatch.setattr(cpsat_rcpsp, "rcpsp_heuristic", lambda inst, deadline=None: None)
     obj = rcpsp_with_late_downtime()
     result = solve(parse_instance(obj), "cpsat", SolveOptions(mode="feasibility", time_limit=10)).to_dict()
     assert result["status"] == "feasible", result.get("message")
