@@ -45,6 +45,7 @@ def main() -> None:
 
     from schedbench.datasets.importers import import_files
     from schedbench.reports.progress import progress
+    from schedbench.solvers import SolveOptions
     from schedbench.solvers.batch import solve_file
 
     names = expand(args.instances)
@@ -56,7 +57,11 @@ def main() -> None:
     src.write_text("".join(json.dumps(i) + "\n" for i in result.instances))
     with progress("solving") as bar:
         solve_file(
-            src, out, solver=args.solver, time_limit=args.time_limit, workers=args.workers, progress=bar
+            src,
+            out,
+            solver=args.solver,
+            options=SolveOptions(time_limit=args.time_limit, workers=args.workers),
+            progress=bar,
         )
 
     refs = {i["name"]: i["meta"].get("reference") or {} for i in result.instances}

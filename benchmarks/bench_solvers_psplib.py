@@ -44,6 +44,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from schedbench.reports.progress import progress
+    from schedbench.solvers import SolveOptions
     from schedbench.solvers.batch import solve_file
 
     tmp = Path(tempfile.gettempdir())
@@ -56,8 +57,7 @@ def main() -> None:
             src,
             out,
             solver=args.solver,
-            time_limit=args.time_limit,
-            workers=args.workers,
+            options=SolveOptions(time_limit=args.time_limit, workers=args.workers),
             jobs=args.jobs,
             progress=bar,
         )

@@ -27,6 +27,7 @@ from schedbench.records.leaderboard import LeaderboardRecord, MetricRow
 from schedbench.reports.gantt import plot_gantt
 from schedbench.reports.leaderboard import HEADERS, table_cells, write_reports
 from schedbench.reports.progress import progress as bar
+from schedbench.solvers import SolveOptions
 from schedbench.solvers.batch import solve_file
 
 DEMO_VERSION = 1
@@ -106,9 +107,7 @@ def _solve_all(
     solve_file(
         instances_path,
         out_path,
-        time_limit=time_limit,
-        workers=workers,
-        seed=seed,
+        options=SolveOptions(time_limit=time_limit, workers=workers, seed=seed),
         retry_errors=True,
         progress=progress,
     )

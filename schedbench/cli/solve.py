@@ -20,7 +20,7 @@ from schedbench.cli._options import (
 )
 from schedbench.records import SolveResult
 from schedbench.reports.progress import progress
-from schedbench.solvers import MODES, SOLVERS, list_solvers
+from schedbench.solvers import MODES, SOLVERS, SolveOptions, list_solvers
 from schedbench.solvers.batch import print_summary, solve_file
 
 
@@ -81,12 +81,14 @@ def solve(
             file,
             output,
             solver=solver,
-            time_limit=time_limit,
-            workers=threads_per_solve,
+            options=SolveOptions(
+                time_limit=time_limit,
+                workers=threads_per_solve,
+                seed=seed,
+                deterministic_time=deterministic_time,
+                mode=mode,
+            ),
             jobs=processes,
-            seed=seed,
-            deterministic_time=deterministic_time,
-            mode=mode,
             references=references,
             progress=bar,
             on_result=report,

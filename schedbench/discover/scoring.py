@@ -30,6 +30,9 @@ def content_digest(inst: Instance) -> str:
     return instance_digest(dataclasses.replace(inst, name=""))
 
 
+_METRICS = ("fitness", "per_class", "paper_gap", "zero_opt_misses", "max_gap", "objectives")
+
+
 @dataclass
 class Split:
     """One split: its file, instances, references and classes."""
@@ -131,14 +134,7 @@ class Score:
 
     def metrics(self) -> dict[str, object]:
         """The deterministic part (no timing), as events and reports store it."""
-        return {
-            "fitness": self.fitness,
-            "per_class": self.per_class,
-            "paper_gap": self.paper_gap,
-            "zero_opt_misses": self.zero_opt_misses,
-            "max_gap": self.max_gap,
-            "objectives": self.objectives,
-        }
+        return {name: getattr(self, name) for name in _METRICS}
 
     @classmethod
     def from_metrics(cls, metrics: Mapping[str, object], failure: Failure | None = None) -> Score:

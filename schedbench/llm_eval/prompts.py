@@ -257,13 +257,21 @@ def build_prompt(inst: Instance, rendering: str = "synthetic") -> Prompt:
     return Prompt(template_id(problem, rendering), template_hash(problem, rendering), messages)
 
 
-def repair_message(violations: list[dict[str, Any]] | None, parse_error: str | None, limit: int = 20) -> str:
-    """Feedback for a repair round: the verifier's violations (or the parse error), then the same answer format."""
+def repair_message(
+    violations: list[dict[str, Any]] | None,
+    parse_error: str | None,
+    limit: int = 20,
+    total: int | None = None,
+) -> str:
+    """Feedback for a repair round: the verifier's violations (or the parse error), then the same answer format.
+
+    `total` is the number of violations when `violations` is a capped list (records keep at most a few per
+    code), so "and N more" counts them all."""
     if parse_error is not None:
         head = f"Your answer could not be read: {parse_error}."
     else:
         lines = [f"- [{v['code']}] {v['message']}" for v in (violations or [])[:limit]]
-        more = len(violations or []) - limit
+        more = (len(violations or []) if total is None else total) - len(lines)
         if more > 0:
             lines.append(f"- ... and {more} more")
         head = "Your schedule breaks these rules:\n" + "\n".join(lines)

@@ -142,7 +142,9 @@ class Evaluation:
             if scored.outcome in ("feasible", "request_error") or r == self.config.repair_rounds:
                 break
             feedback = repair_message(
-                scored.violations, scored.parse_error if scored.outcome == "parse_error" else None
+                scored.violations,
+                scored.parse_error if scored.outcome == "parse_error" else None,
+                total=sum((scored.violation_counts or {}).values()) or None,
             )
             messages = [
                 *messages,
@@ -217,17 +219,10 @@ class Evaluation:
             await client.aclose()
             raise
 
+        facts = {"models": models, "key_source": key_source, "started": started, "previous": previous}
+
         def write_manifest(status: str) -> None:
-            write_run_manifest(
-                self.files,
-                self.config,
-                models=models,
-                key_source=key_source,
-                status=status,
-                started=started,
-                previous=previous,
-                prices=prices,
-            )
+            write_run_manifest(self.files, self.config, status=status, prices=prices, **facts)
 
         status = "failed"
         try:

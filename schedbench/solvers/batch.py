@@ -91,12 +91,8 @@ def solve_file(
     output: StrPath | None = None,
     *,
     solver: str = "auto",
-    time_limit: float = 10.0,
-    workers: int = 1,
+    options: SolveOptions | None = None,
     jobs: int = 1,
-    seed: int = 0,
-    deterministic_time: float | None = None,
-    mode: str = "optimize",
     references: StrPath | None = None,
     retry_errors: bool = False,
     progress: ProgressSink = NO_PROGRESS,
@@ -105,7 +101,8 @@ def solve_file(
 ) -> BatchSummary:
     """Solve all instances in `path`; write lines to `output` (resuming it) or to `stream` (stdout).
 
-    Instances are solved in `jobs` worker processes. Ctrl-C or SIGTERM stops the run: pending work is
+    `options` are the solver's (time limit, threads per solve, seed, ...). Instances are solved in `jobs`
+    worker processes. Ctrl-C or SIGTERM stops the run: pending work is
     cancelled, the workers (and any solver process they started) are killed, and results cut short are
     never written, so a resumed run solves those instances again. With ``retry_errors`` an instance whose
     latest result is an ``error`` is solved again (the newer line wins). An output is locked while the run
@@ -113,10 +110,8 @@ def solve_file(
     ``progress`` hears how many instances are done, with the statuses so far; ``on_result`` gets each
     result as it is recorded.
     """
-    check_parallelism(jobs, workers)
-    options = SolveOptions(
-        time_limit=time_limit, workers=workers, seed=seed, deterministic_time=deterministic_time, mode=mode
-    )
+    options = options or SolveOptions()
+    check_parallelism(jobs, options.workers)
     if output is not None:
         _refuse_same_file(output, path, "the instance file")
         if references is not None:
@@ -127,12 +122,8 @@ def solve_file(
     table = read_reference_file(references) if references is not None else None
     config = {
         "solver": solver,
-        "time_limit": time_limit,
-        "workers": workers,
+        **{k: v for k, v in dataclasses.asdict(options).items() if k != "hint"},
         "jobs": jobs,
-        "seed": seed,
-        "deterministic_time": deterministic_time,
-        "mode": mode,
         "references": None if references is None else str(references),
         "retry_errors": retry_errors,
     }

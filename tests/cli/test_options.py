@@ -105,6 +105,8 @@ def _reached(kwargs: dict[str, Any], args: tuple[Any, ...], keyword: str | None)
         return args[0]
     if keyword == "timeout_s":  # llm eval: an EvalConfig
         return getattr(args[0], keyword)
+    if keyword not in kwargs and "options" in kwargs:  # solve: a SolveOptions
+        return getattr(kwargs["options"], keyword)
     return kwargs[keyword]
 
 
@@ -140,7 +142,7 @@ def test_short_options_mean_the_same_everywhere(monkeypatch, smtt_file: Path, tm
     kwargs, _ = captured_kwargs(
         monkeypatch, schedbench.cli.solve, "solve_file", "solve", str(smtt_file), "-j", "2", "-w", "1"
     )
-    assert (kwargs["jobs"], kwargs["workers"]) == (2, 1)
+    assert (kwargs["jobs"], kwargs["options"].workers) == (2, 1)
     lb = str(tmp_path / "lb")
     kwargs, _ = captured_kwargs(
         monkeypatch,

@@ -14,6 +14,7 @@ from helpers.instances import random_jssp, random_smtt
 from helpers.paths import REPO
 
 from schedbench.problems import parse_instance, verify
+from schedbench.solvers import SolveOptions
 from schedbench.solvers.batch import solve_file
 
 
@@ -35,14 +36,14 @@ def test_batch_writes_one_verified_line_per_instance(tmp_path):
     src = tmp_path / "in.jsonl"
     names = write_instances(src, 6)
     out = tmp_path / "out.jsonl"
-    summary = solve_file(src, out, solver="cpsat", time_limit=10)
+    summary = solve_file(src, out, solver="cpsat", options=SolveOptions(time_limit=10))
     assert len(summary.results) == 6 and summary.status_counts()["optimal"] == 6
     instances = {json.loads(line)["name"]: json.loads(line) for line in src.read_text().splitlines()}
     rows = lines_of(out)
     assert sorted(r["instance"] for r in rows) == sorted(names)
     for row in rows:
         assert verify(parse_instance(instances[row["instance"]]), row).feasible
-    again = solve_file(src, out, solver="cpsat", time_limit=10)
+    again = solve_file(src, out, solver="cpsat", options=SolveOptions(time_limit=10))
     assert again.skipped == 6 and again.results == []
     assert lines_of(out) == rows
 
