@@ -7,17 +7,9 @@ from typing import Any
 import click
 
 from schedbench.cli import _options as opt
-from schedbench.discover.loop import (
-    DEFAULT_WEIGHTS,
-    SANDBOXES,
-    STRATEGIES,
-    DiscoverConfig,
-    RunSummary,
-    export_rules,
-    resume_discover,
-    run_discover,
-    run_test,
-)
+from schedbench.discover.config import DEFAULT_WEIGHTS, SANDBOXES, STRATEGIES, DiscoverConfig, StopRules
+from schedbench.discover.finish import export_rules, run_test
+from schedbench.discover.loop import RunSummary, resume_discover, run_discover
 from schedbench.discover.prompts import OPERATORS
 from schedbench.problems import SchedbenchError
 from schedbench.reports.discover import write_report
@@ -185,8 +177,8 @@ def discover_run(
         static_checks=not no_static_checks,
         timeout_s=timeout,
         request_timeout_s=request_timeout,
+        stop=StopRules(**budgets),
         **options,
-        **budgets,
     )
     _echo(run_discover(config))
 

@@ -4,16 +4,23 @@
 - :mod:`~schedbench.discover.candidate`: code extraction, static checks, the normalised AST hash, failure codes;
 - :mod:`~schedbench.discover.scoring`: the train/val/test protocol and a candidate's metrics;
 - :mod:`~schedbench.discover.prompts`: the versioned prompt template;
-- :mod:`~schedbench.discover.loop`: the islands, operators, budgets, events, resume and the test.
+- :mod:`~schedbench.discover.config`: a run's configuration and its stop rules;
+- :mod:`~schedbench.discover.journal`: the event log replayed on resume, content-addressed files;
+- :mod:`~schedbench.discover.loop`: the islands, operators, budgets and resume;
+- :mod:`~schedbench.discover.finish`: the one test of the pick, and the export.
 """
 
-from schedbench.discover.loop import (
-    DiscoverConfig,
-    RunSummary,
-    read_events,
-    resume_discover,
-    run_discover,
-    run_test,
-)
+from schedbench.discover.config import DiscoverConfig, StopRules
+from schedbench.discover.finish import run_test
+from schedbench.discover.journal import read_events
+from schedbench.discover.loop import RunSummary, resume_discover, run_discover
 
-__all__ = ["DiscoverConfig", "RunSummary", "read_events", "resume_discover", "run_discover", "run_test"]
+__all__ = [
+    "DiscoverConfig",
+    "RunSummary",
+    "StopRules",
+    "read_events",
+    "resume_discover",
+    "run_discover",
+    "run_test",
+]

@@ -11,21 +11,19 @@ same events (timestamps and timings aside) as an uninterrupted one.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import math
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field, fields, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from schedbench import __version__
-from schedbench.datasets import JsonlAppender
 from schedbench.datasets.files import write_text_atomic
-from schedbench.datasets.jsonl import JsonValue, read_jsonl_tolerant
+from schedbench.datasets.jsonl import JsonValue
 from schedbench.datasets.labels import instance_size
 from schedbench.datasets.locks import OutputLock
 from schedbench.discover.candidate import (
@@ -37,6 +35,14 @@ from schedbench.discover.candidate import (
     parse_check,
     static_check,
 )
+from schedbench.discover.config import (
+    BUDGET_FIELDS,
+    DiscoverConfig,
+    choose_sandbox,
+    read_run_config,
+)
+from schedbench.discover.finish import run_test
+from schedbench.discover.journal import Journal, store_text
 from schedbench.discover.prompts import (
     OPERATORS,
     REPAIR,
@@ -49,121 +55,21 @@ from schedbench.discover.prompts import (
 from schedbench.discover.scoring import (
     Score,
     Split,
+    builtin_rules,
     load_splits,
-    metamorphic_check,
     score_builtin,
     score_plugin,
     win_tie_loss,
 )
 from schedbench.discover.seeds import Seed, check_interface, entry_function, seeds
-from schedbench.heuristics import list_heuristics
-from schedbench.heuristics.sandbox import Limits, sandbox_level
 from schedbench.llm_eval.client import ChatClient, RetryPolicy, resolve_api_key, usage_of
 from schedbench.llm_eval.manifest import load_price_table
-from schedbench.llm_eval.redact import redact_url
 from schedbench.problems import SchedbenchError, SmttInstance
 from schedbench.records.discover import (
     DISCOVER_RUN,
-    check_discover_event,
-    discover_event,
 )
 
-STRATEGIES = ("evolve", "hillclimb", "random")
-SANDBOXES = ("auto", "rlimits", "landlock")
-_RLIMITS = ("hard_limits", "no_root", "no_processes", "no_new_files")
-DEFAULT_WEIGHTS = {"e1": 1.0, "e2": 1.0, "m1": 2.0, "m2": 1.0, "m3": 0.5}
 _PURPOSE = {"operator": 1, "parents": 2, "request": 3, "repair": 4}
-BUDGET_FIELDS = (
-    "max_samples",
-    "max_evals",
-    "max_tokens",
-    "max_cost",
-    "max_wall_s",
-    "patience",
-    "target_gap",
-    "max_invalid_streak",
-    "max_transport_failures",
-)
-EXCLUDED_BUILTINS = ("tabu", "random")
-
-
-@dataclass
-class DiscoverConfig:
-    """Everything a run is made of; frozen in ``run.json`` (budgets may grow on resume)."""
-
-    train: str
-    val: str
-    run_dir: str
-    base_url: str
-    model: str
-    test: str | None = None
-    references: str | None = None
-    interface: str = "priority"
-    scheme: str | None = None
-    seed_rule: str | None = None  # None: the problem's first seed (EDD, SPT, LFT)
-    strategy: str = "evolve"
-    islands: int = 4
-    pop_size: int = 8
-    operator_weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
-    repair: bool = True
-    val_every: int = 2
-    val_top: int = 8
-    migrate_every: int = 5
-    # budgets and stop rules (the first one hit stops the run; only these may change on resume)
-    max_samples: int = 400
-    max_evals: int | None = None
-    max_tokens: int | None = None
-    max_cost: float | None = None
-    price_table: str | None = None
-    max_wall_s: float | None = None
-    patience: int | None = None
-    target_gap: float | None = None
-    max_invalid_streak: int = 50
-    max_transport_failures: int = 10
-    # the sandbox, per instance
-    cpu_limit: int = 2
-    timeout_s: float = 10.0
-    memory_mb: int = 1024
-    sandbox: str = "auto"
-    max_code_chars: int = 6000
-    static_checks: bool = True
-    # the model
-    temperature: float | None = 1.0
-    max_tokens_per_call: int = 2048
-    seed: int = 0
-    api_key_env: str = "OPENAI_API_KEY"
-    request_timeout_s: float = 120.0
-    deadline_s: float = 600.0
-    max_attempts: int = 4
-
-    def to_json(self) -> dict[str, JsonValue]:
-        out = asdict(self)
-        out["base_url"] = redact_url(self.base_url)
-        return out
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, JsonValue], base_url: str | None = None) -> DiscoverConfig:
-        known = {f.name for f in fields(cls)}
-        config = cls(**{k: v for k, v in data.items() if k in known})  # type: ignore[arg-type]
-        return replace(config, base_url=base_url) if base_url else config
-
-    def limits(self) -> Limits:
-        return Limits(
-            cpu_seconds=self.cpu_limit,
-            wall_seconds=self.timeout_s,
-            memory_bytes=self.memory_mb * 1024 * 1024,
-        )
-
-    def check(self) -> None:
-        if self.strategy not in STRATEGIES:
-            raise SchedbenchError(f"unknown strategy {self.strategy!r}; known: {', '.join(STRATEGIES)}")
-        if self.sandbox not in SANDBOXES:
-            raise SchedbenchError(f"unknown sandbox level {self.sandbox!r}; known: {', '.join(SANDBOXES)}")
-        unknown = set(self.operator_weights) - set(OPERATORS)
-        if unknown:
-            raise SchedbenchError(f"unknown operator {sorted(unknown)[0]!r}; known: {', '.join(OPERATORS)}")
-        if not any(w > 0 for w in self.operator_weights.values()):
-            raise SchedbenchError("at least one operator needs a positive weight", field="--operator-weights")
 
 
 @dataclass
@@ -225,119 +131,7 @@ def rng_for(seed: int, gen: int, island: int, slot: int, purpose: str) -> np.ran
     return np.random.default_rng([seed, gen, island, slot, _PURPOSE[purpose]])
 
 
-# ---- sandbox level --------------------------------------------------------------------------------
-def choose_sandbox(wanted: str) -> tuple[str, dict[str, bool], list[str]]:
-    """The sandbox level to record (``landlock`` or ``rlimits``), the probes, and warnings; a one-line error
-    when the wanted level is not available on this machine."""
-    probes = sandbox_level()
-    has_rlimits = all(probes.get(k) for k in _RLIMITS)
-    has_landlock = has_rlimits and bool(probes.get("landlock_fs"))
-    level = "landlock" if has_landlock else "rlimits" if has_rlimits else "none"
-    if wanted == "landlock" and not has_landlock:
-        raise SchedbenchError(
-            "--sandbox landlock: this kernel gives no Landlock file rules to the plug-in process "
-            f"(probes: {', '.join(k for k, v in probes.items() if v) or 'none'}); use --sandbox rlimits"
-        )
-    if wanted in ("rlimits", "auto") and not has_rlimits:
-        missing = ", ".join(k for k in _RLIMITS if not probes.get(k))
-        raise SchedbenchError(f"--sandbox {wanted}: the plug-in process lacks {missing}")
-    if wanted == "rlimits":
-        level = "rlimits"
-    warnings = []
-    if level != "landlock":
-        warnings.append(
-            "sandbox level rlimits: hard limits, no root, no processes, no new files; no Landlock file "
-            "or network rules on this kernel"
-        )
-    return level, probes, warnings
-
-
-# ---- the event journal ----------------------------------------------------------------------------
-class Journal:
-    """``events.jsonl``: replays logged steps in order on resume, appends new ones."""
-
-    def __init__(self, path: Path, sandbox: str) -> None:
-        self.path = path
-        self.sandbox = sandbox
-        self.old = read_jsonl_tolerant(path, key="record", check=check_discover_event, what="discover events")
-        self.pos = 0
-        self.appender = JsonlAppender(path, key="record", check=check_discover_event, what="discover events")
-        self.seq = len(self.old)
-
-    def has_logged(self, kind: str) -> bool:
-        """Whether the next step of type ``kind`` is already in the log (earlier stops skipped)."""
-        return any(not self._skippable(old, kind, 0) for old in self.old[self.pos :])
-
-    @staticmethod
-    def _skippable(old: Mapping[str, JsonValue], kind: str, gen: int | None) -> bool:
-        """An end-of-run event (stop, test, final validation) that a run resumed with larger budgets
-        passes by: it continues where the earlier run ended."""
-        if old["type"] in ("stop", "test"):
-            return kind != old["type"]
-        final = old["type"] == "validation" and old.get("final") is True
-        return final and not (kind == "validation" and gen is None)
-
-    def _peek(self) -> dict[str, JsonValue] | None:
-        return self.old[self.pos] if self.pos < len(self.old) else None
-
-    def emit(
-        self,
-        kind: str,
-        compute: Callable[[], tuple[dict[str, JsonValue], dict[str, JsonValue]]],
-        *,
-        slot: int | None = None,
-        gen: int | None = None,
-        island: int | None = None,
-    ) -> dict[str, JsonValue]:
-        """The logged event of this step, or a new one from ``compute() -> (fields, timing)``."""
-        while (old := self._peek()) is not None:
-            if self._skippable(old, kind, gen):
-                self.pos += 1
-                continue
-            if old["type"] != kind or old.get("slot") != slot:
-                raise SchedbenchError(
-                    f"event {self.pos + 1} is a {old['type']} of slot {old.get('slot')}, but this run's "
-                    f"configuration next makes a {kind} of slot {slot}: the log belongs to another run",
-                    source=str(self.path),
-                )
-            self.pos += 1
-            return old
-        data, timing = compute()
-        event = discover_event(
-            kind, self.seq, slot=slot, gen=gen, island=island, timing=timing, sandbox=self.sandbox, **data
-        )
-        self.appender.write(event)
-        self.seq += 1
-        return event
-
-    def append(self, kind: str, **data: JsonValue) -> dict[str, JsonValue]:
-        """An event outside the replayed loop (the test)."""
-        event = discover_event(kind, self.seq, sandbox=self.sandbox, **data)
-        self.appender.write(event)
-        self.seq += 1
-        return event
-
-    def close(self) -> None:
-        self.appender.close()
-
-
 # ---- the run --------------------------------------------------------------------------------------
-def _sha(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def _store(folder: Path, text: str, suffix: str = ".txt") -> str:
-    """Write ``text`` content-addressed into ``folder``; returns its sha256."""
-    digest = _sha(text)
-    path = folder / f"{digest[:16]}{suffix}"
-    if not path.exists():
-        write_text_atomic(path, text)
-    return digest
-
-
-def builtin_rules(problem: str) -> list[str]:
-    """The built-in rules a run compares against (all but the random and search-based ones)."""
-    return [h.name for h in list_heuristics(problem) if not any(x in h.name for x in EXCLUDED_BUILTINS)]
 
 
 class Run:
@@ -374,7 +168,7 @@ class Run:
                 field="--seed-rule",
             )
         self.prices = load_price_table(config.price_table, config.model) if config.price_table else None
-        if config.max_cost is not None and self.prices is None:
+        if config.stop.max_cost is not None and self.prices is None:
             raise SchedbenchError("--max-cost needs --price-table", field="--max-cost")
         sizes = [instance_size(i) for i in self.train.instances]
         self.ctx = PromptContext(
@@ -584,7 +378,7 @@ class Run:
         request_seed = self._request_seed(gen, island, slot, round_)
 
         def request() -> tuple[dict[str, JsonValue], dict[str, JsonValue]]:
-            prompt_sha = _store(self.dir / "prompts", prompt_text)
+            prompt_sha = store_text(self.dir / "prompts", prompt_text)
             reserved = self._reserve(len(prompt_text))
             return {
                 "req": req,
@@ -634,7 +428,7 @@ class Run:
             estimated = usage["prompt_tokens"] is None or usage["completion_tokens"] is None
             prompt_tokens = usage["prompt_tokens"] or math.ceil(len(prompt_text) / 4)
             completion_tokens = usage["completion_tokens"] or math.ceil(len(text) / 4)
-            response_sha = _store(self.dir / "responses", text)
+            response_sha = store_text(self.dir / "responses", text)
             data = {
                 "req": req,
                 "status": "ok",
@@ -822,23 +616,31 @@ class Run:
         cfg, b = self.config, self.budget
         reserve = self._reserve(4 * 2000) if self.prices else 0.0
         checks = (
-            ("max_samples", b.samples >= cfg.max_samples),
-            ("max_evals", cfg.max_evals is not None and b.evals >= cfg.max_evals),
+            ("max_samples", b.samples >= cfg.stop.max_samples),
+            ("max_evals", cfg.stop.max_evals is not None and b.evals >= cfg.stop.max_evals),
             (
                 "max_tokens",
-                cfg.max_tokens is not None and b.tokens + cfg.max_tokens_per_call > cfg.max_tokens,
+                cfg.stop.max_tokens is not None and b.tokens + cfg.max_tokens_per_call > cfg.stop.max_tokens,
             ),
-            ("max_cost", cfg.max_cost is not None and b.cost + reserve > cfg.max_cost),
-            ("max_wall", cfg.max_wall_s is not None and time.monotonic() - self.started >= cfg.max_wall_s),
-            ("patience", cfg.patience is not None and b.val_stale >= cfg.patience),
+            ("max_cost", cfg.stop.max_cost is not None and b.cost + reserve > cfg.stop.max_cost),
+            (
+                "max_wall",
+                cfg.stop.max_wall_s is not None and time.monotonic() - self.started >= cfg.stop.max_wall_s,
+            ),
+            ("patience", cfg.stop.patience is not None and b.val_stale >= cfg.stop.patience),
             (
                 "target_gap",
-                cfg.target_gap is not None and self.best_val is not None and self.best_val <= cfg.target_gap,
+                cfg.stop.target_gap is not None
+                and self.best_val is not None
+                and self.best_val <= cfg.stop.target_gap,
             ),
-            ("invalid_streak", cfg.max_invalid_streak > 0 and b.invalid_streak >= cfg.max_invalid_streak),
+            (
+                "invalid_streak",
+                cfg.stop.max_invalid_streak > 0 and b.invalid_streak >= cfg.stop.max_invalid_streak,
+            ),
             (
                 "transport_failures",
-                cfg.max_transport_failures > 0 and b.transport_streak >= cfg.max_transport_failures,
+                cfg.stop.max_transport_failures > 0 and b.transport_streak >= cfg.stop.max_transport_failures,
             ),
         )
         return next((name for name, hit in checks if hit), None)
@@ -968,14 +770,6 @@ def run_discover(config: DiscoverConfig) -> RunSummary:
     return summary
 
 
-def read_run_config(run_dir: str) -> DiscoverConfig:
-    path = Path(run_dir) / "run.json"
-    if not path.is_file():
-        raise SchedbenchError("no discover run here (run.json is missing)", source=str(run_dir))
-    data = json.loads(path.read_text(encoding="utf-8"))
-    return DiscoverConfig.from_json(data["config"])
-
-
 def resume_discover(
     run_dir: str, *, base_url: str | None = None, budgets: Mapping[str, JsonValue] | None = None
 ) -> RunSummary:
@@ -987,104 +781,9 @@ def resume_discover(
         if name not in BUDGET_FIELDS:
             raise SchedbenchError(f"{name} cannot change on resume (only budgets can)")
         if value is not None:
-            setattr(config, name, value)
+            config = replace(config, stop=replace(config.stop, **{name: value}))
     config = replace(config, run_dir=run_dir)
     summary = Run(config, resume=True).execute()
     if config.test and summary.pick is not None and not (Path(run_dir) / "test.json").exists():
         summary.test = run_test(run_dir)
     return summary
-
-
-# ---- events, the pick and the test ----------------------------------------------------------------
-def read_events(run_dir: str) -> list[dict[str, JsonValue]]:
-    return read_jsonl_tolerant(
-        Path(run_dir) / "events.jsonl", key="record", check=check_discover_event, what="discover events"
-    )
-
-
-def last_stop(events: Sequence[Mapping[str, JsonValue]]) -> Mapping[str, JsonValue] | None:
-    stops = [e for e in events if e["type"] == "stop"]
-    return stops[-1] if stops else None
-
-
-def run_test(run_dir: str, *, force: bool = False) -> dict[str, JsonValue]:
-    """Score the run's pick, the seeds and every built-in rule on the held-out test split, once.
-
-    A second call needs ``force`` and counts up ``evaluations`` (the report shows it)."""
-    config = read_run_config(run_dir)
-    if not config.test:
-        raise SchedbenchError("the run has no test split (start it with --test)", source=run_dir)
-    out = Path(run_dir) / "test.json"
-    previous = json.loads(out.read_text(encoding="utf-8")) if out.exists() else None
-    if previous is not None and not force:
-        raise SchedbenchError(
-            f"the test split was already run {previous['evaluations']} time(s); every look at it weakens it "
-            "as a held-out set: pass --force to run it again (counted)",
-            source=str(out),
-        )
-    events = read_events(run_dir)
-    stop = last_stop(events)
-    if stop is None or stop.get("pick") is None:
-        raise SchedbenchError("the run has not stopped with a pick yet (resume it first)", source=run_dir)
-    pick = str(stop["pick"])
-    with OutputLock.for_dir(run_dir):
-        loaded = load_splits(
-            {"train": config.train, "val": config.val, "test": config.test}, config.references
-        )
-        test = loaded["test"]
-        level, probes, _ = choose_sandbox(config.sandbox)
-        limits = config.limits()
-        pick_path = str(Path(run_dir) / "candidates" / f"{pick}.py")
-        score = score_plugin(pick_path, test, limits)
-        rows: dict[str, JsonValue] = {}
-        for rule in builtin_rules(test.problem):
-            theirs = score_builtin(rule, test)
-            if not theirs.valid:
-                continue
-            row = {"fitness": theirs.fitness, "paper_gap": theirs.paper_gap, "per_class": theirs.per_class}
-            if score.valid:
-                row["pick_vs"] = win_tie_loss(score.objectives, theirs.objectives)
-            rows[rule] = row  # type: ignore[assignment]
-        result: dict[str, JsonValue] = {
-            "record": "schedbench/discover-test/v1",
-            "pick": pick,
-            "evaluations": 1 if previous is None else int(previous["evaluations"]) + 1,
-            "sandbox": level,
-            "instances": len(test.instances),
-            "metrics": {
-                "valid": score.valid,
-                "failure": None if score.failure is None else score.failure.to_dict(),
-                "fitness": score.fitness,
-                "paper_gap": score.paper_gap,
-                "zero_opt_misses": score.zero_opt_misses,
-                "per_class": score.per_class,  # type: ignore[dict-item]
-            },
-            "builtins": rows,
-            "metamorphic_on_val": metamorphic_check(pick_path, loaded["val"], limits),
-        }
-        journal = Journal(Path(run_dir) / "events.jsonl", level)
-        try:
-            journal.append("test", id=pick, evaluations=result["evaluations"], metrics=result["metrics"])
-        finally:
-            journal.close()
-        write_text_atomic(out, json.dumps(result, indent=1) + "\n")
-    return result
-
-
-def export_rules(run_dir: str, out_dir: str, *, top: int = 3) -> list[Path]:
-    """The best ``top`` validated candidates as plug-in files named ``discovered-<id>`` (for
-    ``schedbench leaderboard --plugin``), best validation fitness first."""
-    scores: dict[str, float] = {}
-    for event in read_events(run_dir):
-        if event["type"] == "validation":
-            for row in event["candidates"]:  # type: ignore[union-attr]
-                if row["val_fitness"] is not None:  # type: ignore[index]
-                    scores[str(row["id"])] = float(row["val_fitness"])  # type: ignore[index,arg-type]
-    if not scores:
-        raise SchedbenchError("the run has no validated candidate yet", source=run_dir)
-    written = []
-    for cid in sorted(scores, key=lambda i: (scores[i], i))[:top]:
-        source = (Path(run_dir) / "candidates" / f"{cid}.py").read_text(encoding="utf-8")
-        text = source + f'NAME = "discovered-{cid}"  # validation fitness {scores[cid]:.4f}%\n'
-        written.append(write_text_atomic(Path(out_dir) / f"discovered_{cid}.py", text))
-    return written

@@ -18,7 +18,7 @@ from schedbench.datasets import read_instances, sha256_file
 from schedbench.datasets.labels import instance_group
 from schedbench.datasets.references import Reference, gap_pct, load_references
 from schedbench.discover.candidate import Failure, runtime_failure
-from schedbench.heuristics import leaderboard
+from schedbench.heuristics import leaderboard, list_heuristics
 from schedbench.heuristics.sandbox import Limits
 from schedbench.problems import Instance, SchedbenchError, instance_digest, parse_instance
 
@@ -272,3 +272,11 @@ def metamorphic_check(path: str, split: Split, limits: Limits) -> dict[str, obje
         leaderboard._close_plugins()
     flags = [f for f, k in (("index_dependent", "relabel"), ("scale_dependent", "scale")) if changed[k]]
     return {"instances": checked, "changed": changed, "flags": flags}
+
+
+EXCLUDED_BUILTINS = ("tabu", "random")
+
+
+def builtin_rules(problem: str) -> list[str]:
+    """The built-in rules a run compares against (all but the random and search-based ones)."""
+    return [h.name for h in list_heuristics(problem) if not any(x in h.name for x in EXCLUDED_BUILTINS)]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from schedbench.datasets.files import write_text_atomic
 from schedbench.datasets.jsonl import JsonValue
-from schedbench.discover.loop import last_stop, read_events
+from schedbench.discover.journal import last_stop, read_events
 
 Event = Mapping[str, JsonValue]
 

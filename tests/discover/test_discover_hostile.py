@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from schedbench.discover.candidate import extract_code, parse_check, static_check
-from schedbench.discover.loop import choose_sandbox
+from schedbench.discover.config import choose_sandbox
 from schedbench.discover.scoring import load_split, score_plugin
 from schedbench.heuristics.sandbox import Limits
 from schedbench.llm_eval.mutate import HOSTILE, MutateConfig, hostile_answer

@@ -8,8 +8,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from schedbench.discover import DiscoverConfig, read_events, run_discover, run_test
-from schedbench.discover.loop import export_rules
+from schedbench.discover import DiscoverConfig, StopRules, read_events, run_discover, run_test
+from schedbench.discover.config import BUDGET_FIELDS
+from schedbench.discover.finish import export_rules
 from schedbench.problems import SchedbenchError
 from schedbench.records import record_schema
 from schedbench.records.discover import DISCOVER_EVENT
@@ -28,11 +29,11 @@ def _config(splits: dict[str, str], url: str, run_dir: Path, **over: object) -> 
         model="mutate",
         islands=2,
         pop_size=3,
-        max_samples=24,
         api_key_env="DISCOVER_TEST_KEY",
     )
+    stop = {"max_samples": 24, **{k: over.pop(k) for k in list(over) if k in BUDGET_FIELDS}}
     base.update(over)
-    return DiscoverConfig(**base)  # type: ignore[arg-type]
+    return DiscoverConfig(**base, stop=StopRules(**stop))  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="module")
