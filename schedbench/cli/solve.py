@@ -20,8 +20,9 @@ from schedbench.cli._options import (
 )
 from schedbench.records import SolveResult
 from schedbench.reports.progress import progress
+from schedbench.reports.solve import print_summary
 from schedbench.solvers import MODES, SOLVERS, SolveOptions, list_solvers
-from schedbench.solvers.batch import print_summary, solve_file
+from schedbench.solvers.batch import solve_file
 
 
 @click.command()
