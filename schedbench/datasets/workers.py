@@ -86,6 +86,21 @@ class WorkerPool:
         )
         return self
 
+    def submit(self, fn: Callable[..., R], *args: Any) -> Future[R]:
+        """``fn(*args)`` in a worker process (use `renew` after a `BrokenProcessPool`)."""
+        assert self._pool is not None, "use the pool as a context manager"
+        return self._pool.submit(fn, *args)
+
+    @property
+    def broken(self) -> bool:
+        """True when a worker died and the pool refuses work until `renew`."""
+        return bool(self._pool is not None and getattr(self._pool, "_broken", False))
+
+    def renew(self) -> None:
+        """Replace a broken pool by a fresh one; the old workers and what they started are killed."""
+        self.terminate()
+        self.__enter__()
+
     def imap_unordered(self, fn: Callable[..., R], arguments: Iterable[tuple[Any, ...]]) -> Iterator[R]:
         """``fn(*args)`` for each tuple, in worker processes; results in the order they finish."""
         assert self._pool is not None, "use the pool as a context manager"

@@ -66,6 +66,8 @@ class SolveResult:
     the proven lower bound, ``gap`` the relative gap between objective and bound. ``infeasible_proven``
     is written for status infeasible only. ``instance_sha256`` is the instance's content hash
     (:func:`instance_digest`), so a resumed run can tell a renamed or edited instance from the one it solved.
+    ``host`` and ``cpu_model`` name the machine that ran the solve (optional: older lines have neither),
+    so times from a run spread over unlike nodes can be told apart.
     """
 
     instance: str
@@ -82,6 +84,8 @@ class SolveResult:
     stats: Mapping[str, Any] = field(default_factory=dict)
     reference_check: Mapping[str, Any] | None = None
     instance_sha256: str | None = None
+    host: str | None = None
+    cpu_model: str | None = None
 
     def solution(self) -> dict[str, Any] | None:
         """The public solution dict (schema, instance, starts or sequence) to hand to ``verify``."""
@@ -114,6 +118,10 @@ class SolveResult:
             out["reference_check"] = dict(self.reference_check)
         if self.instance_sha256 is not None:
             out["instance_sha256"] = self.instance_sha256
+        if self.host is not None:
+            out["host"] = self.host
+        if self.cpu_model is not None:
+            out["cpu_model"] = self.cpu_model
         return out
 
     @classmethod
@@ -159,7 +167,16 @@ class SolveResult:
             stats=obj.get("stats") or {},
             reference_check=obj.get("reference_check"),
             instance_sha256=obj.get("instance_sha256"),
+            host=_optional_str(obj, "host"),
+            cpu_model=_optional_str(obj, "cpu_model"),
         )
+
+
+def _optional_str(obj: dict[str, Any], key: str) -> str | None:
+    value = obj.get(key)
+    if value is not None and not isinstance(value, str):
+        raise SchedbenchError(f"{key} must be a string, found {value!r}", field=key)
+    return value
 
 
 def _optional_int(obj: dict[str, Any], key: str) -> int | None:

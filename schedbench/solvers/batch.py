@@ -1,31 +1,47 @@
 """Solve every instance of a JSONL file in parallel, writing each verified result as soon as it exists.
 
-J processes with W CP-SAT workers each (J x W must fit the cores). With an output file the run is
-resumable: instances already in it are skipped, and each new line is flushed to disk when written, so
-a killed run loses at most the instances that were still being solved.
+J processes with W CP-SAT workers each (J x W must fit the cores), or any engine of
+:mod:`schedbench.datasets.executors` (a Dask cluster, any ``concurrent.futures.Executor``): only this
+process writes the output. With an output file the run is resumable: instances already in it are
+skipped, and each new line is flushed to disk when written, so a killed run loses at most the instances
+that were still being solved. ``shard=(I, N)`` solves every N-th instance; :func:`merge_shards` joins
+the shard outputs once they cover the dataset exactly once.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import statistics
 import sys
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from schedbench.datasets import JsonlAppender, dumps, manifest_path_for, read_instances
+from schedbench.datasets import JsonlAppender, dumps, manifest_path_for, read_instances, write_jsonl_atomic
+from schedbench.datasets.executors import (
+    Engine,
+    TaskFailure,
+    as_engine,
+    cores_available,
+    machine_info,
+    run_bounded,
+)
 from schedbench.datasets.files import StrPath
+from schedbench.datasets.jsonl import read_jsonl_tolerant
 from schedbench.datasets.locks import OutputLock
 from schedbench.datasets.manifest import manifest_on_exit
 from schedbench.datasets.progress import NO_PROGRESS, ProgressSink
 from schedbench.datasets.references import Reference, check_result, read_reference_file, reference_of
-from schedbench.datasets.workers import WorkerPool, sigterm_as_sigint
+from schedbench.datasets.shards import check_cover, parse_shard, select_shard
+from schedbench.datasets.workers import sigterm_as_sigint
 from schedbench.problems import Instance, SchedbenchError, instance_digest
-from schedbench.records import SolveResult
+from schedbench.records import SolveResult, SolverInfo, SolveStatus
 from schedbench.solvers import SolveOptions, resolve_solver, solve
 
 Callback = Callable[[SolveResult], None]
@@ -71,13 +87,25 @@ class BatchSummary:
 
 
 def _solve_one(inst: Instance, solver: str, options: SolveOptions) -> SolveResult:
-    """Worker entry point: solve one instance, return its verified result."""
-    return solve(inst, solver, options)
+    """Worker entry point: solve one instance, return its verified result and the machine it ran on."""
+    return dataclasses.replace(solve(inst, solver, options), **machine_info())
+
+
+def _failed(inst: Instance, solver: str, options: SolveOptions, failure: TaskFailure) -> SolveResult:
+    """The error record of an instance whose task produced no result (its worker kept dying)."""
+    return SolveResult(
+        instance=inst.name,
+        status=SolveStatus.ERROR,
+        solver=SolverInfo(resolve_solver(inst, solver)),
+        seed=options.seed,
+        message=failure.reason,
+        instance_sha256=instance_digest(inst),
+    )
 
 
 def check_parallelism(jobs: int, workers: int) -> None:
-    """Refuse to oversubscribe: J processes x W workers must fit the machine's cores."""
-    cores = os.cpu_count() or 1
+    """Refuse to oversubscribe: J processes x W workers must fit the cores this process may use."""
+    cores = cores_available()
     if jobs < 1 or workers < 1:
         raise SchedbenchError("--jobs and --workers must be at least 1")
     if jobs * workers > cores:
@@ -98,6 +126,8 @@ def solve_file(
     progress: ProgressSink = NO_PROGRESS,
     on_result: Callback | None = None,
     stream: TextIO | None = None,
+    executor: Engine | Executor | None = None,
+    shard: tuple[int, int] | str | None = None,
 ) -> BatchSummary:
     """Solve all instances in `path`; write lines to `output` (resuming it) or to `stream` (stdout).
 
@@ -109,31 +139,43 @@ def solve_file(
     writes it (a second run on it is refused) and gets a manifest beside it (`manifest_path_for`).
     ``progress`` hears how many instances are done, with the statuses so far; ``on_result`` gets each
     result as it is recorded.
+
+    ``executor`` runs the solves elsewhere: an :class:`~schedbench.datasets.executors.Engine` (see
+    ``open_engine``) or any ``concurrent.futures.Executor``, owned by the caller; ``jobs`` then does not
+    apply. A worker that keeps dying on an instance makes it an ``error`` record; the batch goes on.
+    ``shard`` ``(I, N)`` or ``"I/N"`` keeps every N-th instance, from the I-th.
     """
     options = options or SolveOptions()
-    check_parallelism(jobs, options.workers)
+    if isinstance(shard, str):
+        shard = parse_shard(shard)
+    engine = as_engine(executor, jobs)
+    if executor is None:
+        check_parallelism(jobs, options.workers)
     if output is not None:
         _refuse_same_file(output, path, "the instance file")
         if references is not None:
             _refuse_same_file(output, references, "the references file")
-    instances = read_instances(path)
+    instances = select_shard(read_instances(path), shard)
     for inst in instances:
         resolve_solver(inst, solver)  # a bad solver choice fails before anything runs
+    engine.check_threads(options.workers)  # a cluster: waits for a worker, refuses what none can run
     table = read_reference_file(references) if references is not None else None
     config = {
         "solver": solver,
         **{k: v for k, v in dataclasses.asdict(options).items() if k != "hint"},
         "jobs": jobs,
+        "cluster": engine.name,
+        "shard": None if shard is None else f"{shard[0]}/{shard[1]}",
         "references": None if references is None else str(references),
         "retry_errors": retry_errors,
     }
-    with sigterm_as_sigint():
+    with sigterm_as_sigint(), engine if executor is None else nullcontext(engine):
         if output is None:
             return _solve(
                 instances,
                 solver,
                 options,
-                jobs,
+                engine,
                 table,
                 None,
                 stream or sys.stdout,
@@ -161,7 +203,7 @@ def solve_file(
                     done = {name for name, st in latest.items() if not (retry_errors and st == "error")}
                     todo = [inst for inst in instances if inst.name not in done]
                     summary.skipped = len(instances) - len(todo)
-                    _solve(todo, solver, options, jobs, table, appender, None, progress, on_result, summary)
+                    _solve(todo, solver, options, engine, table, appender, None, progress, on_result, summary)
                 finally:
                     appender.close()
     return summary
@@ -171,7 +213,7 @@ def _solve(
     todo: list[Instance],
     solver: str,
     options: SolveOptions,
-    jobs: int,
+    engine: Engine,
     table: dict[str, Reference] | None,
     appender: JsonlAppender | None,
     out: TextIO | None,
@@ -179,29 +221,31 @@ def _solve(
     on_result: Callback | None,
     summary: BatchSummary,
 ) -> BatchSummary:
-    """Solve `todo` in a worker pool, recording each result (into `summary` too) as it comes."""
-    by_name = {inst.name: inst for inst in todo}
+    """Solve `todo` on the engine, recording each result (into `summary` too) as it comes."""
     counts: Counter[str] = Counter()
     if not todo:
         return summary
-    with WorkerPool(jobs) as pool:
-        for result in pool.imap_unordered(_solve_one, ((inst, solver, options) for inst in todo)):
-            inst = by_name[result.instance]
-            ref = reference_of(inst, table)
-            if ref is not None:
-                check = check_result(result.to_dict(), ref)
-                result = dataclasses.replace(result, reference_check=check)
-                summary.flagged += [(inst.name, flag) for flag in check["flags"]]
-            if appender is not None:
-                appender.write(result.to_dict())
-            elif out is not None:
-                out.write(dumps(result.to_dict()) + "\n")
-                out.flush()
-            summary.results.append(result)
-            counts[result.status.value] += 1
-            progress.update(len(summary.results), len(todo), counts)
-            if on_result is not None:
-                on_result(result)
+    for index, outcome in run_bounded(engine, _solve_one, [(inst, solver, options) for inst in todo]):
+        inst = todo[index]
+        if isinstance(outcome, TaskFailure):
+            result = _failed(inst, solver, options, outcome)
+        else:
+            result = outcome
+        ref = reference_of(inst, table)
+        if ref is not None:
+            check = check_result(result.to_dict(), ref)
+            result = dataclasses.replace(result, reference_check=check)
+            summary.flagged += [(inst.name, flag) for flag in check["flags"]]
+        if appender is not None:
+            appender.write(result.to_dict())
+        elif out is not None:
+            out.write(dumps(result.to_dict()) + "\n")
+            out.flush()
+        summary.results.append(result)
+        counts[result.status.value] += 1
+        progress.update(len(summary.results), len(todo), counts)
+        if on_result is not None:
+            on_result(result)
     return summary
 
 
@@ -227,3 +271,66 @@ def _open_output(output: StrPath, instances: list[Instance]) -> JsonlAppender:
         return None
 
     return JsonlAppender(output, check=check, what="solve results of these instances")
+
+
+def merge_shards(
+    path: StrPath, shards: Sequence[StrPath], output: StrPath, *, overwrite: bool = False
+) -> int:
+    """Join the outputs of ``solve --shard I/N`` runs on the instances in ``path`` into ``output``, in
+    the dataset's order (an instance's latest line in its shard wins). Refused in one line unless the
+    shards cover every instance exactly once: a shard missing or given twice (by the shards' manifests,
+    when they have them), an instance in two shards or in none, a line for other content. Returns the
+    number of records written."""
+    instances = read_instances(path)
+    digests = {inst.name: instance_digest(inst) for inst in instances}
+    _check_shard_numbers(shards)
+    found: dict[str, list[str]] = {}
+    latest: dict[str, dict[str, Any]] = {}
+    for shard in shards:
+        if not Path(shard).is_file():
+            raise SchedbenchError("shard output not found", source=str(shard))
+        _refuse_same_file(output, shard, "a shard")
+        lines: dict[str, dict[str, Any]] = {}
+        for obj in read_jsonl_tolerant(shard, what="solve results"):
+            result = SolveResult.from_dict(obj)
+            stored = result.instance_sha256
+            if stored is not None and result.instance in digests and stored != digests[result.instance]:
+                raise SchedbenchError(
+                    f"instance {result.instance!r} was solved from other content than the dataset's",
+                    source=str(shard),
+                )
+            lines[result.instance] = obj
+        found[str(shard)] = list(lines)
+        latest.update(lines)
+    check_cover([inst.name for inst in instances], found)
+    return write_jsonl_atomic(output, [latest[inst.name] for inst in instances], overwrite=overwrite)
+
+
+def _check_shard_numbers(shards: Sequence[StrPath]) -> None:
+    """With manifests beside the shards, their ``I/N`` must be 1/N .. N/N, each once."""
+    numbers: dict[tuple[int, int], str] = {}
+    for shard in shards:
+        manifest = manifest_path_for(shard)
+        try:
+            text = (json.loads(manifest.read_text(encoding="utf-8")).get("config") or {}).get("shard")
+        except (OSError, ValueError, AttributeError):
+            continue
+        if not isinstance(text, str):
+            continue
+        number = parse_shard(text)
+        if number in numbers:
+            raise SchedbenchError(
+                f"shard {text} given twice ({numbers[number]} and {shard}): overlapping shards",
+                source=str(shard),
+            )
+        numbers[number] = str(shard)
+    counts = {n for _, n in numbers}
+    if len(counts) > 1:
+        raise SchedbenchError(
+            f"the shards split the data differently: {', '.join(f'/{n}' for n in sorted(counts))}"
+        )
+    if counts:
+        (count,) = counts
+        missing = [f"{i}/{count}" for i in range(1, count + 1) if (i, count) not in numbers]
+        if missing and len(numbers) == len(shards):
+            raise SchedbenchError(f"shard {', '.join(missing)} missing: give every shard's output")
