@@ -9,15 +9,26 @@ Markdown, CSV and PNG renderings are written by :func:`schedbench.reports.leader
 
 from __future__ import annotations
 
+import hashlib
 import json
-import os
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import asdict, replace
+from concurrent.futures import Executor
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import asdict, dataclass, replace
 from multiprocessing.util import Finalize
 from pathlib import Path
 
 from schedbench.datasets import JsonlAppender, manifest_path_for, read_instances, sha256_file
+from schedbench.datasets.executors import (
+    Engine,
+    LocalEngine,
+    TaskFailure,
+    as_engine,
+    cores_available,
+    run_bounded,
+)
 from schedbench.datasets.files import write_text_atomic
 from schedbench.datasets.jsonl import JsonValue, RecordCheck
 from schedbench.datasets.labels import InstanceLabels, instance_hash
@@ -25,7 +36,7 @@ from schedbench.datasets.locks import OutputLock
 from schedbench.datasets.manifest import manifest_on_exit
 from schedbench.datasets.progress import NO_PROGRESS, ProgressSink
 from schedbench.datasets.references import Reference, gap_pct, load_references
-from schedbench.datasets.workers import WorkerPool, sigterm_as_sigint, worker_init
+from schedbench.datasets.workers import sigterm_as_sigint, worker_init
 from schedbench.heuristics.leaderboard_metrics import summarise, suspect_references
 from schedbench.heuristics.plugins import PluginRule
 from schedbench.heuristics.registry import get_heuristic, list_heuristics
@@ -44,31 +55,69 @@ from schedbench.records.leaderboard import (
 
 LeaderboardResult = Leaderboard  # the name 0.1 used
 
+
 # ---- one instance ----------------------------------------------------------------------------------
-_PLUGINS: dict[str, tuple[PluginRule, PluginInfo]] = {}  # per process: plug-in path -> loaded rule
+@dataclass(frozen=True)
+class PluginCode:
+    """A plug-in as it travels to a worker: its path (its name in records), hash and source text, so
+    workers need no shared file system."""
+
+    path: str
+    sha256: str
+    source: str
+
+    @classmethod
+    def read(cls, path: str) -> PluginCode:
+        data = Path(path).read_bytes()
+        return cls(path, hashlib.sha256(data).hexdigest(), data.decode("utf-8", errors="replace"))
+
+    @property
+    def info(self) -> PluginInfo:
+        return PluginInfo(self.path, self.sha256)
 
 
-def _plugin(path: str, limits: Limits) -> tuple[PluginRule, PluginInfo]:
-    """The loaded plug-in of ``path``, reloaded when the file changed since it was loaded."""
-    info = PluginInfo(path, sha256_file(path))
-    loaded = _PLUGINS.get(path)
+# per process and thread: (thread, plug-in path) -> loaded rule. Each thread of a multi-threaded worker
+# (a Dask worker with --nthreads 2) gets its own sandbox, so no two calls ever share one pipe.
+_PLUGINS: dict[tuple[int, str], tuple[PluginRule, PluginInfo]] = {}
+_PLUGINS_LOCK = threading.Lock()
+
+
+def _plugin(plugin: str | PluginCode, limits: Limits) -> tuple[PluginRule, PluginInfo]:
+    """The loaded plug-in (a path, or code shipped with the task), reloaded when its content changed."""
+    if isinstance(plugin, PluginCode):
+        path, info, source = plugin.path, plugin.info, plugin.source
+    else:
+        path, info, source = plugin, PluginInfo(plugin, sha256_file(plugin)), None
+    key = (threading.get_ident(), path)
+    with _PLUGINS_LOCK:
+        loaded = _PLUGINS.get(key)
     if loaded is None or loaded[1] != info:
         if loaded is not None:
             loaded[0].close()
-        loaded = _PLUGINS[path] = (PluginRule(path, limits).load(), info)
+        loaded = (PluginRule(path, limits, source=source).load(), info)
+        with _PLUGINS_LOCK:
+            _PLUGINS[key] = loaded
     return loaded
 
 
 def _close_plugins() -> None:
     """End the sandbox of every plug-in this process loaded."""
-    while _PLUGINS:
-        _PLUGINS.popitem()[1][0].close()
+    while True:
+        with _PLUGINS_LOCK:
+            if not _PLUGINS:
+                return
+            rule = _PLUGINS.popitem()[1][0]
+        rule.close()
 
 
 def evaluate(
-    inst: Instance, rules: Sequence[str], plugins: Sequence[str] = (), limits: Limits | None = None
+    inst: Instance,
+    rules: Sequence[str],
+    plugins: Sequence[str | PluginCode] = (),
+    limits: Limits | None = None,
 ) -> list[LeaderboardRecord]:
-    """Run the named rules and plug-ins on one instance; one verified record per rule, failures included.
+    """Run the named rules and plug-ins (paths, or code shipped along) on one instance; one verified
+    record per rule, failures included.
 
     The records carry no reference yet (see :func:`with_reference`).
     """
@@ -76,19 +125,10 @@ def evaluate(
     jobs: list[tuple[str, Callable[[Instance], dict[str, JsonValue]], PluginInfo | None]] = [
         (name, get_heuristic(inst.problem, name), None) for name in rules
     ]
-    for path in plugins:
-        plugin_rule, plugin_info = _plugin(path, limits)
+    for plugin in plugins:
+        plugin_rule, plugin_info = _plugin(plugin, limits)
         jobs.append((plugin_rule.name, plugin_rule.run, plugin_info))
-    blank = LeaderboardRecord(
-        rule="",
-        problem=inst.problem,
-        instance=inst.name,
-        instance_hash=instance_hash(inst),
-        labels=InstanceLabels.of(inst),
-        feasible=False,
-        objective=None,
-        time_s=0.0,
-    )
+    blank = _blank(inst)
     records = []
     for name, run, info in jobs:
         started = time.perf_counter()
@@ -116,6 +156,29 @@ def evaluate(
     return records
 
 
+def _blank(inst: Instance) -> LeaderboardRecord:
+    return LeaderboardRecord(
+        rule="",
+        problem=inst.problem,
+        instance=inst.name,
+        instance_hash=instance_hash(inst),
+        labels=InstanceLabels.of(inst),
+        feasible=False,
+        objective=None,
+        time_s=0.0,
+    )
+
+
+def _failed(
+    inst: Instance, rules: Sequence[str], plugins: Mapping[str, PluginInfo], failure: TaskFailure
+) -> list[LeaderboardRecord]:
+    """One error record per rule of an instance whose task produced nothing (its worker kept dying)."""
+    blank = replace(_blank(inst), error=failure.reason)
+    return [replace(blank, rule=name) for name in rules] + [
+        replace(blank, rule=name, plugin=info) for name, info in plugins.items()
+    ]
+
+
 def with_reference(record: LeaderboardRecord, refs: Mapping[str, Reference]) -> LeaderboardRecord:
     """The record with its instance's reference and the gap to it (feasible results only)."""
     ref = refs.get(record.instance)
@@ -137,12 +200,13 @@ def resolve_rules(problem: str, names: str | Iterable[str]) -> list[str]:
 
 
 def _check_plugins(
-    paths: Sequence[str], problem: str, rules: Sequence[str], limits: Limits
+    codes: Sequence[PluginCode], problem: str, rules: Sequence[str], limits: Limits
 ) -> dict[str, PluginInfo]:
     """Load each plug-in once to check it; its name -> its file."""
     found: dict[str, PluginInfo] = {}
-    for path in paths:
-        rule = PluginRule(path, limits).load()
+    for code in codes:
+        path = code.path
+        rule = PluginRule(path, limits, source=code.source).load()
         rule.close()
         if rule.problem not in (None, problem):
             raise SchedbenchError(f"plug-in is for {rule.problem}, the data is {problem}", source=path)
@@ -150,7 +214,7 @@ def _check_plugins(
             raise SchedbenchError(
                 f"plug-in name {rule.name!r} is already taken; set NAME in the file", source=path
             )
-        found[rule.name] = PluginInfo(path, sha256_file(path))
+        found[rule.name] = code.info
     return found
 
 
@@ -183,6 +247,7 @@ def run_leaderboard(
     workers: int | None = None,
     limits: Limits | None = None,
     progress: ProgressSink = NO_PROGRESS,
+    executor: Engine | Executor | None = None,
 ) -> Leaderboard:
     """Run (or resume) and summarise the leaderboard of one dataset (one problem) into ``out_dir``.
 
@@ -191,6 +256,10 @@ def run_leaderboard(
     :func:`~schedbench.datasets.references.load_references`). The folder is locked while the run writes
     it. Ctrl-C or SIGTERM stops the run: the workers and every plug-in sandbox are killed, and what was
     recorded stays for a resume. ``progress`` hears how many instances are done.
+
+    ``executor`` (an :class:`~schedbench.datasets.executors.Engine` or any ``concurrent.futures.Executor``,
+    owned by the caller) runs the instances elsewhere, a Dask cluster for one; plug-ins travel with each
+    task as source. An instance whose worker keeps dying gets an error record for every rule.
     """
     instances = read_instances(data)
     problems = {inst.problem for inst in instances}
@@ -206,13 +275,18 @@ def run_leaderboard(
     if not (out / RECORDS_FILE).exists() and (out / LEGACY_RESULTS_FILE).exists():
         raise legacy_error(out)
     with sigterm_as_sigint(), OutputLock.for_dir(out):
-        plugin_info = _check_plugins(plugin_paths, problem, rules, limits)
+        try:
+            codes = [PluginCode.read(p) for p in plugin_paths]
+        except OSError as err:
+            raise SchedbenchError(f"cannot read the plug-in: {err.strerror}", source=err.filename) from None
+        plugin_info = _check_plugins(codes, problem, rules, limits)
         refs = load_references(instances, references)
         config = {
             "heuristics": rules,
             "plugins": [p.to_dict() for p in plugin_info.values()],
             "references": references,
             "workers": workers,
+            "cluster": "local" if executor is None else as_engine(executor).name,
             "limits": asdict(limits),
         }
         records = out / RECORDS_FILE
@@ -223,7 +297,7 @@ def run_leaderboard(
             inputs=[p for p in (data, references, *plugin_paths) if p],
             outputs=[records, out / AGGREGATE_FILE],
         ):
-            board = _run(instances, out, rules, plugin_info, plugin_paths, refs, limits, workers, progress)
+            board = _run(instances, out, rules, plugin_info, codes, refs, limits, workers, progress, executor)
     board.files = [str(out / RECORDS_FILE), str(out / AGGREGATE_FILE)]
     return board
 
@@ -233,11 +307,12 @@ def _run(
     out: Path,
     rules: list[str],
     plugin_info: Mapping[str, PluginInfo],
-    plugin_paths: Sequence[str],
+    codes: Sequence[PluginCode],
     refs: Mapping[str, Reference],
     limits: Limits,
     workers: int | None,
     progress: ProgressSink,
+    executor: Engine | Executor | None,
 ) -> Leaderboard:
     """Resume ``out``'s records, run what is missing and write the aggregate (the folder is locked)."""
     problem = instances[0].problem
@@ -262,7 +337,7 @@ def _run(
                 appender.write(fresh.to_dict())
             kept[key] = fresh
         todo = [inst for inst in instances if any((h, inst.name) not in kept for h in wanted)]
-        for record in _run_all(todo, rules, plugin_paths, limits, workers, progress):
+        for record in _run_all(todo, rules, plugin_info, codes, limits, workers, progress, executor):
             key = (record.rule, record.instance)
             if key not in kept:
                 kept[key] = with_reference(record, refs)
@@ -295,26 +370,39 @@ def _worker_init() -> None:
 def _run_all(
     instances: Sequence[Instance],
     rules: Sequence[str],
-    plugin_paths: Sequence[str],
+    plugin_info: Mapping[str, PluginInfo],
+    codes: Sequence[PluginCode],
     limits: Limits,
     workers: int | None,
     progress: ProgressSink,
+    executor: Engine | Executor | None = None,
 ) -> Iterator[LeaderboardRecord]:
-    """Every rule on every instance, in this process or in ``workers`` worker processes."""
-    workers = max(1, workers or os.cpu_count() or 1)
+    """Every rule on every instance: in this process, in ``workers`` local worker processes, or on the
+    caller's ``executor``."""
+    workers = max(1, workers or cores_available())
     done = 0
-    if workers == 1 or len(instances) <= 1:
+    if executor is None and (workers == 1 or len(instances) <= 1):
         try:
             for inst in instances:
-                yield from evaluate(inst, rules, plugin_paths, limits)
+                yield from evaluate(inst, rules, codes, limits)
                 done += 1
                 progress.update(done, len(instances))
         finally:
             _close_plugins()
         return
-    with WorkerPool(min(workers, len(instances)), initializer=_worker_init) as pool:
-        jobs = ((inst, rules, plugin_paths, limits) for inst in instances)
-        for records in pool.imap_unordered(evaluate, jobs):
-            yield from records
+    if executor is None:
+        engine: Engine = LocalEngine(min(workers, len(instances)), initializer=_worker_init)
+        owned: AbstractContextManager[Engine] = engine
+    else:
+        engine = as_engine(executor)
+        owned = nullcontext(engine)
+    with owned:
+        engine.check_threads(1)
+        tasks = [(inst, rules, codes, limits) for inst in instances]
+        for index, outcome in run_bounded(engine, evaluate, tasks):
+            if isinstance(outcome, TaskFailure):
+                yield from _failed(instances[index], rules, plugin_info, outcome)
+            else:
+                yield from outcome
             done += 1
             progress.update(done, len(instances))

@@ -52,13 +52,15 @@ class PluginRule:
     problem: str | None = None
     scheme: str | None = None
     functions: tuple[str, ...] = ()
+    source: str | None = field(default=None, repr=False)  # the file's text, shipped to a worker without it
     _sandbox: SandboxProcess | None = field(default=None, repr=False)
 
     def load(self) -> PluginRule:
-        """Start the sandbox and read what the file defines; a ``SchedbenchError`` if it is unusable."""
-        if not Path(self.path).is_file():
+        """Start the sandbox and read what the file defines; a ``SchedbenchError`` if it is unusable.
+        With ``source`` the file itself need not exist here (a cluster worker)."""
+        if self.source is None and not Path(self.path).is_file():
             raise SchedbenchError("plug-in file not found", source=self.path)
-        self._sandbox = SandboxProcess(self.path, self.limits)
+        self._sandbox = SandboxProcess(self.path, self.limits, source=self.source)
         try:
             info = self._sandbox.start()
         except PluginFailure as err:
