@@ -7,6 +7,7 @@ entries of different problems (a lookup then needs the problem).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from enum import Enum
 from typing import Generic, Protocol, TypeVar
@@ -53,11 +54,17 @@ class Registry(Generic[E]):
         self.kind = kind
         self._entries: list[E] = []
         self._loader = loader
+        self._loaded = loader is None
+        self._lock = threading.RLock()  # a second thread waits for the loader instead of seeing no entries
 
     def _load(self) -> None:
-        if self._loader is not None:
-            loader, self._loader = self._loader, None
-            loader()
+        if self._loaded:
+            return
+        with self._lock:
+            if self._loader is not None:  # None here: loading already, in this thread (a nested lookup)
+                loader, self._loader = self._loader, None
+                loader()
+                self._loaded = True
 
     def register(self, entry: E, *, replace: bool = False) -> E:
         """Add ``entry``; a name already used for one of its problems is refused unless ``replace``."""

@@ -9,7 +9,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 import pytest
 from helpers.instances import random_smtt
-from helpers.testkit_solver import double_or_die, raise_on_seven, worker_init
+from helpers.testkit_solver import double_or_die, raise_on_seven, registered, worker_init
 
 from schedbench.datasets.executors import (
     Engine,
@@ -25,6 +25,13 @@ from schedbench.datasets.executors import (
 from schedbench.datasets.shards import check_cover, parse_shard, select_shard
 from schedbench.problems import SchedbenchError
 from schedbench.solvers.batch import solve_file
+
+
+@pytest.fixture
+def testkit():
+    """The test-only solver that kills its worker on poison* instances, registered for this test."""
+    with registered():
+        yield
 
 
 def test_a_crashing_local_worker_no_longer_aborts_the_batch():
@@ -88,7 +95,7 @@ def test_any_executor_is_an_engine_and_bad_clusters_are_one_line_errors():
     assert cores_available() >= 1 and machine_info()["host"]
 
 
-def test_a_poison_instance_in_a_local_batch_is_one_error_record(tmp_path):
+def test_a_poison_instance_in_a_local_batch_is_one_error_record(tmp_path, testkit):
     insts = [random_smtt(s, n=7).to_dict() for s in range(6)]
     insts[4]["name"] = "poison-4"
     src = tmp_path / "in.jsonl"

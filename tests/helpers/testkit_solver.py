@@ -2,8 +2,9 @@
 name starts with ``poison`` (a worker killer), sleeps a little on the others (so a batch is still running
 when a test kills a worker) and then solves them with the DP (SMTT) or CP-SAT.
 
-Worker processes register it too: the local pool through `worker_init`, Dask workers (current and
-restarted ones) through `RegisterTestkit`, a worker plug-in.
+Tests register it only for their own duration (`registered()`, so the registry other tests see is
+untouched); worker processes register it too: the local pool through `worker_init`, Dask workers
+(current and restarted ones) through `RegisterTestkit`, a worker plug-in.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 import os
 import signal
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from schedbench.datasets.workers import worker_init as _pool_init
 from schedbench.problems import Instance
@@ -41,6 +44,16 @@ def register() -> None:
         )
 
 
+@contextmanager
+def registered() -> Iterator[None]:
+    """The testkit solver registered in this process for the block's duration."""
+    register()
+    try:
+        yield
+    finally:
+        SOLVER_REGISTRY._entries = [e for e in SOLVER_REGISTRY._entries if e.name != "testkit"]
+
+
 def worker_init() -> None:
     """A local pool worker that knows the testkit solver."""
     _pool_init()
@@ -52,9 +65,6 @@ class RegisterTestkit(WorkerPlugin):  # type: ignore[misc]
 
     def setup(self, worker: object) -> None:
         register()
-
-
-register()
 
 
 def double_or_die(x: int) -> int:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from helpers.dask_cluster import distributed, local_client
 from helpers.instances import random_jssp, random_smtt
-from helpers.testkit_solver import RegisterTestkit
+from helpers.testkit_solver import RegisterTestkit, registered
 
 from schedbench.datasets.executors import DaskEngine
 from schedbench.problems import parse_instance, verify
@@ -20,6 +20,13 @@ from schedbench.solvers import SolveOptions
 from schedbench.solvers.batch import solve_file
 
 distributed()  # skips this module without Dask
+
+
+@pytest.fixture
+def testkit():
+    """The test-only solver that kills its worker on poison* instances, registered for this test."""
+    with registered():
+        yield
 
 
 def write(path: Path, insts) -> list[str]:
@@ -58,7 +65,7 @@ def test_dask_and_local_pool_give_the_same_records(tmp_path):
     assert all(r["host"] and "cpu_model" in r for r in lines(tmp_path / "dask.jsonl"))
 
 
-def test_a_worker_killed_mid_batch_loses_and_repeats_nothing(tmp_path):
+def test_a_worker_killed_mid_batch_loses_and_repeats_nothing(tmp_path, testkit):
     src = tmp_path / "in.jsonl"
     names = write(src, [random_smtt(s, n=8) for s in range(12)])
     out = tmp_path / "out.jsonl"
@@ -81,7 +88,7 @@ def test_a_worker_killed_mid_batch_loses_and_repeats_nothing(tmp_path):
     assert len(lines(out)) == len(names)
 
 
-def test_a_poison_instance_ends_as_one_error_record_and_the_rest_completes(tmp_path):
+def test_a_poison_instance_ends_as_one_error_record_and_the_rest_completes(tmp_path, testkit):
     insts = [random_smtt(s, n=8) for s in range(8)]
     poison = {**insts[2].to_dict(), "name": "poison-2"}
     src = tmp_path / "in.jsonl"
