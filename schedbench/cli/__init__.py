@@ -30,6 +30,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "generate": ("generate", "generate", "Generate deterministic instance sets (same options and seed, same bytes)."),
     "import": ("imports", "import_", "Import public benchmark files (PATH: files or folders) into one instance .jsonl file."),
     "solve": ("solve", "solve", "Solve every instance in FILE exactly (CP-SAT, MIP, DP) and write verified solutions as JSONL."),
+    "merge": ("solve", "merge", "Join `solve --shard I/N` outputs (SHARDS) of the instances in FILE; each instance exactly once."),
     "solvers": ("solve", "solvers", "The exact solvers `schedbench solve --solver` accepts."),
     "heuristics": ("heuristics", "heuristics", "Built-in heuristic rules."),
     "leaderboard": ("heuristics", "leaderboard", "Run every rule (and plug-in) on every instance of DATA and rank them against references."),

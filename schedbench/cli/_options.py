@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import click
 from click.core import ParameterSource
 
-from schedbench.problems import PROBLEMS
+from schedbench.problems import PROBLEMS, SchedbenchError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -118,3 +118,48 @@ def renamed_from(old: str, new: str, *, type: click.ParamType | None = None) -> 
         return click.option(old, dest, type=type, default=None, hidden=True)(wrapper)  # type: ignore[return-value]
 
     return decorate
+
+
+def cluster_options(command: F) -> F:
+    """`--cluster` (where the work runs) and `--cluster-config` (the batch scheduler's cluster.toml)."""
+    command = click.option(
+        "--cluster-config",
+        type=click.Path(exists=True, dir_okay=False),
+        default=None,
+        help="cluster.toml for --cluster slurm|pbs|sge|lsf: a [slurm] (...) section of dask-jobqueue "
+        "settings (queue, account, cores, processes, job_cpu, memory, walltime, ...) and jobs = N.",
+    )(command)
+    return click.option(
+        "--cluster",
+        default="local",
+        show_default=True,
+        metavar="local|dask-local|tcp://HOST:PORT|slurm|pbs|sge|lsf",
+        help="Where to run: this machine's processes; a local Dask cluster; an existing Dask scheduler; "
+        'or batch jobs through dask-jobqueue. Needs pip install "schedbench[dask]" (or [hpc]).',
+    )(command)
+
+
+def check_cluster(cluster: str, cluster_config: str | None) -> None:
+    """A --cluster-config needs a batch scheduler to go with."""
+    if cluster_config is not None and cluster not in ("slurm", "pbs", "sge", "lsf"):
+        raise click.UsageError("--cluster-config goes with --cluster slurm|pbs|sge|lsf")
+
+
+def _parse_shard(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    from schedbench.datasets.shards import parse_shard
+
+    try:
+        return parse_shard(value)
+    except SchedbenchError as err:
+        raise click.BadParameter(str(err).removeprefix("--shard "), ctx, param) from None
+
+
+shard_option = click.option(
+    "--shard",
+    default=None,
+    metavar="I/N",
+    callback=_parse_shard,
+    help="Only every N-th instance from the I-th (1..N), for job arrays; join the shards with `schedbench merge`.",
+)

@@ -49,6 +49,7 @@ def heuristics_list(problem: str | None) -> None:
     "--memory-mb", type=opt.AT_LEAST_1, default=2048, show_default=True, help="Plug-in address space (MiB)."
 )
 @click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
+@opt.cluster_options
 @opt.no_progress_option
 @opt.renamed_from("--workers", "processes", type=opt.AT_LEAST_1)
 @opt.renamed_from("--timeout", "plugin_timeout", type=opt.POSITIVE)
@@ -63,14 +64,27 @@ def leaderboard(
     plugin_timeout: float,
     memory_mb: int,
     no_plots: bool,
+    cluster: str,
+    cluster_config: str | None,
     no_progress: bool,
 ) -> None:
     """Run every rule (and plug-in) on every instance of DATA and rank them against references.
 
     One record per rule and instance goes to OUTPUT/records.jsonl as it comes (re-running resumes);
-    leaderboard.json, Markdown, CSV and PNG plots are written at the end.
+    leaderboard.json, Markdown, CSV and PNG plots are written at the end. With --cluster the rules run on
+    Dask workers (plug-ins travel with the tasks; the records are written here).
     """
-    with progress("leaderboard", enabled=opt.show_progress(no_progress)) as bar:
+    opt.check_cluster(cluster, cluster_config)
+    from contextlib import nullcontext
+
+    from schedbench.datasets.executors import cores_available, open_engine
+
+    engine = (
+        nullcontext(None)
+        if cluster == "local"
+        else open_engine(cluster, jobs=processes or cores_available(), config=cluster_config)
+    )
+    with engine as executor, progress("leaderboard", enabled=opt.show_progress(no_progress)) as bar:
         result = run_leaderboard(
             data,
             output,
@@ -82,6 +96,7 @@ def leaderboard(
                 cpu_seconds=cpu_limit, wall_seconds=plugin_timeout, memory_bytes=memory_mb * 1024 * 1024
             ),
             progress=bar,
+            executor=executor,
         )
     result.files += write_reports(result, output, plots=not no_plots)
     terminal = console()

@@ -7,6 +7,9 @@ import sys
 import click
 
 from schedbench.cli._options import (
+    check_cluster,
+    cluster_options,
+    force_option,
     no_progress_option,
     output_option,
     problem_option,
@@ -14,6 +17,7 @@ from schedbench.cli._options import (
     renamed_from,
     seconds_option,
     seed_option,
+    shard_option,
     show_progress,
     threads_option,
     time_limit_option,
@@ -22,7 +26,7 @@ from schedbench.records import SolveResult
 from schedbench.reports.progress import progress
 from schedbench.reports.solve import print_summary
 from schedbench.solvers import MODES, SOLVERS, SolveOptions, list_solvers
-from schedbench.solvers.batch import solve_file
+from schedbench.solvers.batch import merge_shards, solve_file
 
 
 @click.command()
@@ -55,6 +59,8 @@ from schedbench.solvers.batch import solve_file
     type=click.Path(exists=True, dir_okay=False),
     help="reference.csv, earlier solve output, or instances with meta.reference to check against.",
 )
+@cluster_options
+@shard_option
 @no_progress_option
 @renamed_from("--jobs", "processes", type=click.IntRange(min=1))
 @renamed_from("--workers", "threads_per_solve", type=click.IntRange(min=1))
@@ -69,10 +75,27 @@ def solve(
     deterministic_time: float | None,
     mode: str,
     references: str | None,
+    cluster: str,
+    cluster_config: str | None,
+    shard: tuple[int, int] | None,
     no_progress: bool,
 ) -> None:
-    """Solve every instance in FILE exactly (CP-SAT, MIP, DP) and write verified solutions as JSONL."""
-    with progress("solving", enabled=show_progress(no_progress)) as bar:
+    """Solve every instance in FILE exactly (CP-SAT, MIP, DP) and write verified solutions as JSONL.
+
+    With --cluster the solves run on Dask workers (results still stream into OUTPUT here, and a re-run
+    resumes); with --shard only every N-th instance is solved, for job arrays.
+    """
+    check_cluster(cluster, cluster_config)
+    from contextlib import nullcontext
+
+    from schedbench.datasets.executors import open_engine
+
+    engine = (
+        nullcontext(None)
+        if cluster == "local"
+        else open_engine(cluster, jobs=processes, threads=threads_per_solve, config=cluster_config)
+    )
+    with engine as executor, progress("solving", enabled=show_progress(no_progress)) as bar:
 
         def report(result: SolveResult) -> None:
             if result.status == "error":
@@ -93,10 +116,23 @@ def solve(
             references=references,
             progress=bar,
             on_result=report,
+            executor=executor,
+            shard=shard,
         )
     print_summary(summary)
     if summary.flagged or summary.status_counts()["error"]:
         sys.exit(1)
+
+
+@click.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.argument("shards", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@output_option(help="The merged JSONL, in FILE's order.")
+@force_option
+def merge(file: str, shards: tuple[str, ...], output: str, force: bool) -> None:
+    """Join `solve --shard I/N` outputs (SHARDS) of the instances in FILE; each instance exactly once."""
+    count = merge_shards(file, shards, output, overwrite=force)
+    click.echo(f"{output}: {count} results from {len(shards)} shards")
 
 
 @click.group()

@@ -354,7 +354,7 @@ def run_bounded(
         if not pending:
             return
         finished, _ = wait(list(pending), return_when=FIRST_COMPLETED)
-        for future in finished:
+        for future in sorted(finished, key=lambda f: pending[f][0]):  # a finished batch in input order
             index, alone = pending.pop(future)
             error = future.exception() if not future.cancelled() else CancelledError()
             if error is None:

@@ -22,6 +22,9 @@ HEAVY = (
     "jsonschema",
     "psplib",
     "httpx",
+    "dask",
+    "distributed",
+    "dask_jobqueue",
 )
 
 PROBE = """
@@ -43,6 +46,7 @@ HELP_OF = [
     ["generate", "rcpsp"],
     ["import"],
     ["solve"],
+    ["merge"],
     ["solvers", "list"],
     ["heuristics", "list"],
     ["leaderboard"],
