@@ -54,6 +54,7 @@ from schedbench.records.leaderboard import (
 )
 
 LeaderboardResult = Leaderboard  # the name 0.1 used
+CHUNK_MAX = 16  # instances per task at most; fewer when there are few instances per slot
 
 
 # ---- one instance ----------------------------------------------------------------------------------
@@ -154,6 +155,16 @@ def evaluate(
             )
         )
     return records
+
+
+def evaluate_many(
+    instances: Sequence[Instance],
+    rules: Sequence[str],
+    plugins: Sequence[str | PluginCode] = (),
+    limits: Limits | None = None,
+) -> list[list[LeaderboardRecord]]:
+    """:func:`evaluate` on a few instances in one task (tasks of milliseconds cost more to ship than to run)."""
+    return [evaluate(inst, rules, plugins, limits) for inst in instances]
 
 
 def _blank(inst: Instance) -> LeaderboardRecord:
@@ -398,11 +409,23 @@ def _run_all(
         owned = nullcontext(engine)
     with owned:
         engine.check_threads(1)
-        tasks = [(inst, rules, codes, limits) for inst in instances]
-        for index, outcome in run_bounded(engine, evaluate, tasks):
-            if isinstance(outcome, TaskFailure):
-                yield from _failed(instances[index], rules, plugin_info, outcome)
-            else:
-                yield from outcome
-            done += 1
-            progress.update(done, len(instances))
+        size = max(1, min(CHUNK_MAX, len(instances) // (4 * engine.slots())))
+        chunks = [list(instances[i : i + size]) for i in range(0, len(instances), size)]
+        again: list[Instance] = []
+        for singles in (False, True):
+            tasks = [(chunk, rules, codes, limits) for chunk in chunks]
+            for index, outcome in run_bounded(engine, evaluate_many, tasks):
+                chunk = chunks[index]
+                if isinstance(outcome, TaskFailure) and len(chunk) > 1:
+                    again += chunk  # one instance per task next, so only the culprit fails
+                    continue
+                if isinstance(outcome, TaskFailure):
+                    yield from _failed(chunk[0], rules, plugin_info, outcome)
+                else:
+                    for records in outcome:
+                        yield from records
+                done += len(chunk)
+                progress.update(done, len(instances))
+            if singles or not again:
+                break
+            chunks = [[inst] for inst in again]

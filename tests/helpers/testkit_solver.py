@@ -1,4 +1,4 @@
-"""A test-only solver, ``testkit``, registered on import: it SIGKILLs its own process on an instance whose
+"""A test-only solver, ``testkit``, and an SMTT rule, ``testkit-edd``: it SIGKILLs its own process on an instance whose
 name starts with ``poison`` (a worker killer), sleeps a little on the others (so a batch is still running
 when a test kills a worker) and then solves them with the DP (SMTT) or CP-SAT.
 
@@ -16,7 +16,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from schedbench.datasets.workers import worker_init as _pool_init
+from schedbench.heuristics.registry import HEURISTIC_REGISTRY, Heuristic
 from schedbench.problems import Instance
+from schedbench.problems.smtt import solution_from_order
 from schedbench.solvers import SOLVER_REGISTRY, SolverEntry
 from schedbench.solvers.options import SolveOptions
 from schedbench.solvers.registry import ALL_PROBLEMS, backend_of
@@ -37,10 +39,20 @@ def _run(inst: Instance, options: SolveOptions) -> RawResult:
     return backend_of("dp" if inst.problem == "smtt" else "cpsat")(inst, options)
 
 
+def _edd(inst: Instance) -> dict:
+    if inst.name.startswith("poison"):
+        os.kill(os.getpid(), signal.SIGKILL)
+    return solution_from_order(inst, sorted(range(inst.n), key=lambda j: (inst.due_dates[j], j)))
+
+
 def register() -> None:
     if "testkit" not in SOLVER_REGISTRY.names():
         SOLVER_REGISTRY.register(
             SolverEntry("testkit", ALL_PROBLEMS, "test only: kills its process on poison* instances", _run)
+        )
+    if "testkit-edd" not in HEURISTIC_REGISTRY.names("smtt"):
+        HEURISTIC_REGISTRY.register(
+            Heuristic("smtt", "testkit-edd", "test only: EDD, or death on poison*", _edd)
         )
 
 
@@ -52,6 +64,7 @@ def registered() -> Iterator[None]:
         yield
     finally:
         SOLVER_REGISTRY._entries = [e for e in SOLVER_REGISTRY._entries if e.name != "testkit"]
+        HEURISTIC_REGISTRY._entries = [e for e in HEURISTIC_REGISTRY._entries if e.name != "testkit-edd"]
 
 
 def worker_init() -> None:

@@ -1,5 +1,6 @@
 """The leaderboard on a real Dask cluster: the same table as the local pool, and a sandboxed plug-in
-scored on every instance by workers with 2 threads each (plug-in source shipped with the tasks)."""
+scored on every instance by workers with 2 threads each (plug-in source shipped with the tasks); and on
+any engine, an instance that kills its worker costs only its own records, in a batch of chunked tasks."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 
 from helpers.dask_cluster import distributed, local_client
 from helpers.instances import random_smtt
+from helpers.testkit_solver import RegisterTestkit, registered
 
 from schedbench.datasets.executors import DaskEngine
 from schedbench.heuristics.leaderboard import run_leaderboard
@@ -39,3 +41,20 @@ def test_leaderboard_on_dask_matches_local_and_scores_a_plugin_on_every_instance
     assert table(board) == table(local)
     strip = lambda rs: [(r.rule, r.instance, r.feasible, r.objective, r.error) for r in rs]  # noqa: E731
     assert strip(board.records) == strip(local.records)
+
+
+def test_an_instance_that_kills_its_worker_gets_error_records_and_only_it(tmp_path):
+    rows = [random_smtt(s, n=7).to_dict() for s in range(40)]
+    rows[13]["name"] = "poison-13"
+    data = tmp_path / "data.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    config = {"distributed.scheduler.allowed-failures": 0}
+    with registered(), local_client(config=config) as client, DaskEngine(client) as engine:
+        client.register_plugin(RegisterTestkit())
+        board = run_leaderboard(str(data), str(tmp_path / "b"), heuristics="edd,testkit-edd", executor=engine)
+    pairs = [(r.rule, r.instance) for r in board.records]
+    assert len(pairs) == len(set(pairs)) == 80
+    failed = {r.instance for r in board.records if r.error}
+    assert failed == {"poison-13"}
+    assert all("worker died" in r.error for r in board.records if r.error)
+    assert all(r.feasible for r in board.records if r.instance != "poison-13")
