@@ -63,3 +63,18 @@ def test_a_job_too_small_for_the_solve_is_refused_before_anything_is_submitted(t
     config.write_text('[slurm]\ncores = 1\nmemory = "1GB"\nno_such_key = 1\n')
     with pytest.raises(SchedbenchError, match=r"\[slurm\]"):
         jobqueue_cluster("slurm", config)
+
+
+def test_the_readme_example_makes_a_valid_job_script(tmp_path):
+    from helpers.paths import REPO
+
+    readme = (REPO / "README.md").read_text()
+    block = readme.split("```toml\n[slurm]", 1)[1].split("```", 1)[0]
+    config = tmp_path / "cluster.toml"
+    config.write_text("[slurm]" + block + 'scheduler_options = {host = "127.0.0.1"}\n')
+    cluster, jobs = jobqueue_cluster("slurm", config, threads=4)
+    try:
+        script = cluster.job_script()
+    finally:
+        cluster.close()
+    assert jobs == 10 and "#SBATCH --cpus-per-task=32" in script and "--resources cpu=4" in script
