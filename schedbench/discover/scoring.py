@@ -10,17 +10,20 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from schedbench.datasets import read_instances, sha256_file
+from schedbench.datasets.executors import Engine, TaskFailure, as_engine, run_bounded
 from schedbench.datasets.labels import instance_group
 from schedbench.datasets.references import Reference, gap_pct, load_references
 from schedbench.discover.candidate import Failure, runtime_failure
 from schedbench.heuristics import leaderboard, list_heuristics
 from schedbench.heuristics.sandbox import Limits
 from schedbench.problems import Instance, SchedbenchError, instance_digest, parse_instance
+from schedbench.records.leaderboard import LeaderboardRecord
 
 SPLITS = ("train", "val", "test")
 
@@ -183,17 +186,51 @@ def compute_metrics(split: Split, objectives: Sequence[int]) -> Score:
     )
 
 
-def score_plugin(path: str, split: Split, limits: Limits) -> Score:
-    """Run a plug-in file on every instance of a split (stopping at the first failure) and score it."""
+def _records_on(
+    executor: Engine | Executor, code: leaderboard.PluginCode, split: Split, limits: Limits
+) -> Iterator[LeaderboardRecord | Failure]:
+    """The plug-in's record per instance of the split, in the split's order, computed on ``executor``
+    (its source travels with the tasks); a load failure or a lost task as a Failure in its place."""
+    engine = as_engine(executor)
+    size = max(1, min(leaderboard.CHUNK_MAX, len(split.instances) // (4 * engine.slots())))
+    chunks = [split.instances[i : i + size] for i in range(0, len(split.instances), size)]
+    tasks = [(chunk, [], [code], limits) for chunk in chunks]
+    done: dict[int, list[list[LeaderboardRecord]] | TaskFailure] = dict(
+        run_bounded(engine, leaderboard.evaluate_many, tasks)
+    )
+    for index in range(len(chunks)):
+        outcome = done[index]
+        if isinstance(outcome, TaskFailure):
+            group = instance_group(chunks[index][0])
+            if "does not load" in outcome.reason:
+                yield Failure("load_error", outcome.reason[:300], group)
+            else:
+                yield runtime_failure(outcome.reason, group)
+            return
+        for records in outcome:
+            yield records[0]
+
+
+def score_plugin(
+    path: str, split: Split, limits: Limits, *, executor: Engine | Executor | None = None
+) -> Score:
+    """Run a plug-in file on every instance of a split (stopping at the first failure) and score it.
+
+    With ``executor`` (an engine of :mod:`schedbench.datasets.executors` or any Executor) the instances
+    run there, side by side; the score is the same, the first failure in the split's order wins."""
     started = time.perf_counter()
     objectives: list[int] = []
     failure: Failure | None = None
     try:
-        for inst in split.instances:
-            try:
-                (record,) = leaderboard.evaluate(inst, [], [path], limits)
-            except SchedbenchError as err:  # the file does not load
-                failure = Failure("load_error", str(err)[:300])
+        if executor is not None:
+            found: Iterable[LeaderboardRecord | Failure] = _records_on(
+                executor, leaderboard.PluginCode.read(path), split, limits
+            )
+        else:
+            found = _one_by_one(path, split, limits)
+        for inst, record in zip(split.instances, found):
+            if isinstance(record, Failure):
+                failure = record
                 break
             if record.error:
                 failure = runtime_failure(record.error, instance_group(inst))
@@ -212,6 +249,16 @@ def score_plugin(path: str, split: Split, limits: Limits) -> Score:
     score = compute_metrics(split, objectives)
     score.seconds = time.perf_counter() - started
     return score
+
+
+def _one_by_one(path: str, split: Split, limits: Limits) -> Iterator[LeaderboardRecord | Failure]:
+    for inst in split.instances:
+        try:
+            (record,) = leaderboard.evaluate(inst, [], [path], limits)
+        except SchedbenchError as err:  # the file does not load
+            yield Failure("load_error", str(err)[:300])
+            return
+        yield record
 
 
 def score_builtin(rule: str, split: Split) -> Score:

@@ -13,6 +13,7 @@ from schedbench.discover.scoring import (
     load_splits,
     metamorphic_check,
     score_builtin,
+    score_plugin,
     win_tie_loss,
 )
 from schedbench.discover.seeds import seeds
@@ -94,3 +95,25 @@ def test_metamorphic_checks_flag_a_rule_keyed_on_the_job_index(smtt_splits, tmp_
     assert fair is not None and fair["changed"]["scale"] == 0 and "scale_dependent" not in fair["flags"]
     assert unfair is not None and "index_dependent" in unfair["flags"]
     assert fair["instances"] == unfair["instances"] == len(split.instances)
+
+
+def test_scoring_on_an_executor_gives_the_same_score_and_the_same_first_failure(smtt_splits, tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    split = load_split("train", smtt_splits["train"], smtt_splits["references"])
+    good = tmp_path / "good.py"
+    good.write_text("def priority(p, d, w, t, remaining):\n    return [d[j] - p[j] for j in remaining]\n")
+    bad = tmp_path / "bad.py"
+    bad.write_text("def priority(p, d, w, t, remaining):\n    return [1.0]\n")
+    limits = Limits()
+    with ThreadPoolExecutor(2) as pool:
+        for path in (good, bad):
+            here, there = (
+                score_plugin(str(path), split, limits),
+                score_plugin(str(path), split, limits, executor=pool),
+            )
+            assert here.objectives == there.objectives and here.fitness == there.fitness
+            assert (here.failure is None) == (there.failure is None)
+            if here.failure is not None:
+                assert there.failure.code == here.failure.code
+                assert there.failure.instance_class == here.failure.instance_class
