@@ -187,3 +187,31 @@ def test_the_served_report_works_the_same(browser, report):
         context.close()
         server.shutdown()
         server.server_close()
+
+
+PAGES = [("", "home"), ("#/run/0", "run"), ("#/samples", "samples"), ("#/sample/0", "sample")]
+PAGES += [("#/compare/0/1", "compare"), ("#/board/0", "board")]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_core_finds_no_accessibility_violation(browser, report, scheme):
+    axe = pytest.importorskip("axe_playwright_python", reason="axe-core (pip install axe-playwright-python)")
+    from importlib import resources
+
+    script = (resources.files(axe) / "axe.min.js").read_text(encoding="utf-8")
+    view = Page(browser, report, color_scheme=scheme)
+    found = {}
+    for route, ready in PAGES:
+        p = view.open(route, ready)
+        p.add_script_tag(content=script)
+        found[route or "home"] = p.evaluate(
+            "axe.run().then(r => r.violations.map(v => `${v.id} (${v.impact}): ${v.nodes[0].html}`))"
+        )
+    # the check itself works: an unlabelled field is caught
+    p.evaluate(
+        "document.querySelector('main').append(Object.assign(document.createElement('input'), {type: 'text'}))"
+    )
+    planted = p.evaluate("axe.run().then(r => r.violations.map(v => v.id))")
+    view.close()
+    assert found == {route or "home": [] for route, _ in PAGES}
+    assert "label" in planted
