@@ -28,7 +28,9 @@ Each level adds to the one before; the parent refuses a child that lacks what it
 
 ``auto`` is the strongest level that starts here (probed once per process, see :func:`choose_level`).
 What no level stops: a plug-in burning its CPU and memory budget until it is killed, reading what is
-already in its own memory, and kernel bugs. Run plug-ins you have not read inside a container or VM too.
+already in its own memory, and kernel bugs. Below ``bwrap`` on a kernel without Landlock, a plug-in that
+closes one of its descriptors can open what ``nobody`` may read (and, below ``netns``, connect out). Run
+plug-ins you have not read inside a VM as well.
 """
 
 from __future__ import annotations
@@ -183,6 +185,7 @@ def _bwrap_command(command: list[str]) -> list[str]:
     package = Path(__file__).resolve().parents[1]  # the schedbench package directory
     wanted = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix, str(package)}
     wanted.add(str(Path(sys.executable).resolve().parent))
+    wanted.update(p for p in sys.path if Path(p).name in ("site-packages", "dist-packages"))  # user sites too
     kept: list[str] = []
     for path in sorted({str(Path(p).resolve()) for p in wanted}, key=len):
         if not any(path == k or path.startswith(k.rstrip("/") + "/") for k in kept):
