@@ -1,11 +1,12 @@
 """`schedbench discover` costs: evaluating one candidate, starting a sandbox, and the loop around them.
 
-Usage: python benchmarks/bench_discover.py [--instances 10] [--train 200] [--samples 20]
+Usage: python benchmarks/bench_discover.py [--instances 10] [--train 200] [--samples 20] [--only-sandbox]
 
 1. Evaluation per candidate (the MDD seed plug-in; EDD's for sequence): ms per instance for SMTT n = 25,
    100, 500 (priority and sequence interfaces), JSSP 15x15 (active Giffler-Thompson) and RCPSP j30-sized
    (30 tasks, serial SGS). References are the MDD (or seed) objective itself: only the cost is measured.
-2. Sandbox start-up per level this machine gives (a child started, locked in and loaded, then closed).
+2. Sandbox cost per level (rlimits, netns, seccomp, bwrap; a level this machine lacks says why): a child
+   started, locked in, loaded and closed, and one call to it (a 3-job numpy priority), medians.
 3. Loop overhead per sample against the instant mutate server on a ``--train``-instance SMTT n = 25 set:
    (run wall time - time spent evaluating) / samples, next to the evaluation time per candidate.
    Target: overhead under 5% of one evaluation.
@@ -23,13 +24,12 @@ from pathlib import Path
 from schedbench.datasets import dumps
 from schedbench.datasets.references import Reference, ReferenceKind
 from schedbench.discover import DiscoverConfig, read_events, run_discover
-from schedbench.discover.loop import choose_sandbox
 from schedbench.discover.scoring import Split, score_builtin, score_plugin
 from schedbench.discover.seeds import seeds
 from schedbench.generators.jssp import iter_jssp
 from schedbench.generators.rcpsp import iter_rcpsp_ladder
 from schedbench.generators.smtt import iter_smtt
-from schedbench.heuristics.sandbox import Limits, SandboxProcess
+from schedbench.heuristics.sandbox import LEVELS, Limits, SandboxProcess, probe_level
 from schedbench.llm_eval.baseline_server import BaselineConfig, ServerThread
 from schedbench.llm_eval.mutate import MutateConfig
 from schedbench.problems import parse_instance
@@ -75,15 +75,30 @@ def evaluation_rows(count: int, folder: Path) -> list[tuple[str, float, float]]:
     return rows
 
 
-def sandbox_rows(repeat: int = 5) -> list[tuple[str, float]]:
-    level, _, _ = choose_sandbox("auto")
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        with SandboxProcess("<bench>", source="def priority(*a, **k):\n    return []\n") as box:
-            box.start()
-        times.append(time.perf_counter() - started)
-    return [(level, 1000 * statistics.median(times))]
+def sandbox_rows(repeat: int = 5) -> list[tuple[str, float | None, float | None, str]]:
+    """Per level: median ms to start, lock in, load and close a child; median ms of one call to it."""
+    rows: list[tuple[str, float | None, float | None, str]] = []
+    for level in LEVELS:
+        probes, why = probe_level(level)
+        if probes is None:
+            rows.append((level, None, None, why))
+            continue
+        starts, calls = [], []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            with SandboxProcess("<bench>", Limits(sandbox=level), source=_BENCH_PLUGIN) as box:
+                box.start()
+                starts.append(time.perf_counter() - started)
+                deadline = box.begin_instance()
+                for _ in range(20):
+                    started = time.perf_counter()
+                    box.call("priority", deadline, p=[1, 2, 3])
+                    calls.append(time.perf_counter() - started)
+        rows.append((level, 1000 * statistics.median(starts), 1000 * statistics.median(calls), ""))
+    return rows
+
+
+_BENCH_PLUGIN = "import numpy as np\ndef priority(p):\n    return -np.asarray(p, dtype=float)\n"
 
 
 def loop_overhead(train: int, samples: int, folder: Path) -> dict[str, float]:
@@ -125,20 +140,32 @@ def loop_overhead(train: int, samples: int, folder: Path) -> dict[str, float]:
     return {"wall_s": wall, "evaluations": evals, "eval_s": per_eval, "overhead_per_sample_s": overhead}
 
 
+def _print_sandbox() -> None:
+    print(f"{'sandbox level':14} {'start-up ms':>12} {'call ms':>8}  (medians of 5 starts, 100 calls)")
+    for level, start_ms, call_ms, why in sandbox_rows():
+        if start_ms is None or call_ms is None:
+            print(f"{level:14} {'-':>12} {'-':>8}  not available here: {why}")
+        else:
+            print(f"{level:14} {start_ms:12.1f} {call_ms:8.3f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--instances", type=int, default=10, help="instances per evaluation case")
     parser.add_argument("--train", type=int, default=200, help="train instances of the loop-overhead run")
     parser.add_argument("--samples", type=int, default=20, help="samples of the loop-overhead run")
+    parser.add_argument("--only-sandbox", action="store_true", help="only the sandbox cost per level")
     args = parser.parse_args()
+    if args.only_sandbox:
+        _print_sandbox()
+        return
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         print(f"{'evaluation case':28} {'ms/instance':>12} {'s/candidate':>12}")
         for label, ms, seconds in evaluation_rows(args.instances, folder):
             print(f"{label:28} {ms:12.2f} {seconds:12.3f}")
         print()
-        for level, ms in sandbox_rows():
-            print(f"sandbox start-up ({level}): {ms:.1f} ms (median of 5)")
+        _print_sandbox()
         print()
         loop = loop_overhead(args.train, args.samples, folder)
         share = 100 * loop["overhead_per_sample_s"] / max(loop["eval_s"], 1e-9)

@@ -38,7 +38,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "report": ("report", "report", "Write an offline HTML report of RUN_DIRs of `llm eval` and LEADERBOARD_DIRs (PATHS) into a folder."),
     "view": ("report", "view", "Build the HTML report of PATHS into a cache folder and open it in the browser."),
     "discover": ("discover", "discover", "Evolve heuristics (plug-in rules) with any OpenAI-compatible LLM, scored on held-out references."),
-    "demo": ("demo", "demo", "Generate, solve and rank small datasets of all three problems; write a report folder."),
+    "demo": ("demo", "demo", "Generate, solve, rank and LLM-evaluate small datasets of all three problems; write a report folder."),
 }  # fmt: skip
 
 

@@ -20,9 +20,14 @@ from schedbench.demo import run_demo
 @no_progress_option
 @renamed_from("--out", "output")
 def demo(output: str, seed: int, no_progress: bool) -> None:
-    """Generate, solve and rank small datasets of all three problems; write a report folder.
+    """Generate, solve, rank and LLM-evaluate small datasets of all three problems; write a report folder.
+
+    The LLM is a stand-in: `llm serve-baseline` with injected faults. The folder holds report.md (with PNG
+    charts) and html/index.html (offline; open it by double-click).
 
     Offline, about two minutes on 2 cores. Re-running with the same folder resumes.
     """
     result = run_demo(output, seed=seed, progress=show_progress(no_progress))
-    click.echo(f"report: {result.report} ({result.seconds:.0f} s)")
+    click.echo(f"done in {result.seconds:.0f} s. Open:")
+    click.echo(f"  {result.html.resolve().as_uri()}   (the HTML report: double-click {result.html})")
+    click.echo(f"  {result.report}   (Markdown with PNG charts)")

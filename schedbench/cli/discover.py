@@ -7,7 +7,15 @@ from typing import Any
 import click
 
 from schedbench.cli import _options as opt
-from schedbench.discover.config import DEFAULT_WEIGHTS, SANDBOXES, STRATEGIES, DiscoverConfig, StopRules
+from schedbench.discover.config import (
+    DEFAULT_WEIGHTS,
+    SANDBOXES,
+    STRATEGIES,
+    DiscoverConfig,
+    StopRules,
+    choose_sandbox,
+    read_run_config,
+)
 from schedbench.discover.finish import export_rules, run_test
 from schedbench.discover.loop import RunSummary, resume_discover, run_discover
 from schedbench.discover.prompts import OPERATORS
@@ -76,6 +84,15 @@ def _budgets(options: dict[str, Any]) -> dict[str, Any]:
     names = ("max_samples", "max_evals", "max_tokens", "max_cost", "max_wall_s", "patience", "target_gap")
     given = {k: options.pop(k) for k in (*names, "max_invalid_streak", "max_transport_failures")}
     return {k: v for k, v in given.items() if v is not None}
+
+
+def _warn_sandbox(wanted: str) -> list[str]:
+    """Probe the sandbox level before the run starts: an unavailable level stops here with one line, a
+    level below seccomp is warned about on stderr now (and again at the end)."""
+    warnings = choose_sandbox(wanted)[2]
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
+    return warnings
 
 
 def _echo(summary: RunSummary) -> None:
@@ -150,7 +167,13 @@ def _echo_test(test: dict[str, Any]) -> None:
 )
 @opt.seconds_option("--timeout", 10.0, help="Plug-in wall seconds per instance.")
 @click.option("--memory-mb", type=opt.AT_LEAST_1, default=1024, show_default=True)
-@click.option("--sandbox", type=click.Choice(SANDBOXES), default="auto", show_default=True)
+@click.option(
+    "--sandbox",
+    type=click.Choice(SANDBOXES),
+    default="auto",
+    show_default=True,
+    help="Plug-in sandbox level (auto: the strongest this machine gives).",
+)
 @click.option("--no-static-checks", is_flag=True, help="Send every parsing candidate to the sandbox.")
 @click.option("--temperature", type=opt.FiniteFloat(), default=1.0, show_default=True)
 @click.option("--max-tokens-per-call", type=opt.AT_LEAST_1, default=2048, show_default=True)
@@ -180,6 +203,8 @@ def discover_run(
         stop=StopRules(**budgets),
         **options,
     )
+    config.check()
+    _warn_sandbox(config.sandbox)
     _echo(run_discover(config))
 
 
@@ -189,6 +214,7 @@ def discover_run(
 @_budget_options
 def discover_resume(run_dir: str, base_url: str | None, **options: Any) -> None:
     """Resume RUN_DIR after a crash or with larger budgets; logged steps are replayed, not redone."""
+    _warn_sandbox(read_run_config(run_dir).sandbox)
     _echo(resume_discover(run_dir, base_url=base_url, budgets=_budgets(options)))
 
 

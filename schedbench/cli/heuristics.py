@@ -7,7 +7,7 @@ import click
 from schedbench.cli import _options as opt
 from schedbench.heuristics import list_heuristics
 from schedbench.heuristics.leaderboard import run_leaderboard
-from schedbench.heuristics.sandbox import Limits
+from schedbench.heuristics.sandbox import SANDBOX_CHOICES, Limits, choose_level
 from schedbench.reports.leaderboard import rich_table, write_reports
 from schedbench.reports.progress import progress
 from schedbench.reports.tables import console
@@ -48,6 +48,13 @@ def heuristics_list(problem: str | None) -> None:
 @click.option(
     "--memory-mb", type=opt.AT_LEAST_1, default=2048, show_default=True, help="Plug-in address space (MiB)."
 )
+@click.option(
+    "--sandbox",
+    type=click.Choice(SANDBOX_CHOICES),
+    default="auto",
+    show_default=True,
+    help="Plug-in sandbox level (auto: the strongest this machine gives).",
+)
 @click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
 @opt.cluster_options
 @opt.no_progress_option
@@ -63,6 +70,7 @@ def leaderboard(
     cpu_limit: int,
     plugin_timeout: float,
     memory_mb: int,
+    sandbox: str,
     no_plots: bool,
     cluster: str,
     cluster_config: str | None,
@@ -74,6 +82,11 @@ def leaderboard(
     leaderboard.json, Markdown, CSV and PNG plots are written at the end. With --cluster the rules run on
     Dask workers (plug-ins travel with the tasks; the records are written here).
     """
+    if plugins:  # an unavailable level stops here; below seccomp, a warning before anything runs
+        choice = choose_level(sandbox)
+        sandbox = choice.level
+        if choice.warning:
+            click.echo(f"warning: {choice.warning}", err=True)
     opt.check_cluster(cluster, cluster_config)
     from contextlib import nullcontext
 
@@ -93,7 +106,10 @@ def leaderboard(
             references=references,
             workers=processes,
             limits=Limits(
-                cpu_seconds=cpu_limit, wall_seconds=plugin_timeout, memory_bytes=memory_mb * 1024 * 1024
+                cpu_seconds=cpu_limit,
+                wall_seconds=plugin_timeout,
+                memory_bytes=memory_mb * 1024 * 1024,
+                sandbox=sandbox,
             ),
             progress=bar,
             executor=executor,

@@ -18,7 +18,8 @@ _PATHS = click.argument("paths", nargs=-1, required=True, type=click.Path(exists
 _DATA = click.option(
     "--data",
     type=click.Path(exists=True, dir_okay=False),
-    help="The instances of the leaderboards, to draw each built-in rule's schedule.",
+    help="The instances of the leaderboards, to draw each built-in rule's schedule (default: each "
+    "leaderboard's own input, when its manifest names a file that is still there unchanged).",
 )
 _MAX_MB = click.option(
     "--max-mb",

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from schedbench.datasets.jsonl import JsonValue
 from schedbench.discover.prompts import OPERATORS
-from schedbench.heuristics.sandbox import Limits, sandbox_level
+from schedbench.heuristics.sandbox import SANDBOX_CHOICES, Limits, choose_level
 from schedbench.llm_eval.redact import redact_url
 from schedbench.problems import SchedbenchError
 
@@ -35,7 +35,7 @@ class StopRules:
 BUDGET_FIELDS = tuple(f.name for f in fields(StopRules))
 
 STRATEGIES = ("evolve", "hillclimb", "random")
-SANDBOXES = ("auto", "rlimits", "landlock")
+SANDBOXES = SANDBOX_CHOICES  # auto, rlimits, netns, seccomp, bwrap
 DEFAULT_WEIGHTS = {"e1": 1.0, "e2": 1.0, "m1": 2.0, "m2": 1.0, "m3": 0.5}
 
 
@@ -91,6 +91,10 @@ class DiscoverConfig:
         given = {k: v for k, v in data.items() if k in known}
         stop = given.get("stop")
         given["stop"] = StopRules(**stop) if isinstance(stop, dict) else StopRules()
+        if (
+            given.get("sandbox") == "landlock"
+        ):  # before 0.2: rlimits with Landlock, which rlimits now includes
+            given["sandbox"] = "rlimits"
         config = cls(**given)  # type: ignore[arg-type]
         return replace(config, base_url=base_url) if base_url else config
 
@@ -99,6 +103,7 @@ class DiscoverConfig:
             cpu_seconds=self.cpu_limit,
             wall_seconds=self.timeout_s,
             memory_bytes=self.memory_mb * 1024 * 1024,
+            sandbox=self.sandbox,
         )
 
     def check(self) -> None:
@@ -121,30 +126,8 @@ def read_run_config(run_dir: str) -> DiscoverConfig:
     return DiscoverConfig.from_json(data["config"])
 
 
-_RLIMITS = ("hard_limits", "no_root", "no_processes", "no_new_files")
-
-
 def choose_sandbox(wanted: str) -> tuple[str, dict[str, bool], list[str]]:
-    """The sandbox level to record (``landlock`` or ``rlimits``), the probes, and warnings; a one-line error
-    when the wanted level is not available on this machine."""
-    probes = sandbox_level()
-    has_rlimits = all(probes.get(k) for k in _RLIMITS)
-    has_landlock = has_rlimits and bool(probes.get("landlock_fs"))
-    level = "landlock" if has_landlock else "rlimits" if has_rlimits else "none"
-    if wanted == "landlock" and not has_landlock:
-        raise SchedbenchError(
-            "--sandbox landlock: this kernel gives no Landlock file rules to the plug-in process "
-            f"(probes: {', '.join(k for k, v in probes.items() if v) or 'none'}); use --sandbox rlimits"
-        )
-    if wanted in ("rlimits", "auto") and not has_rlimits:
-        missing = ", ".join(k for k in _RLIMITS if not probes.get(k))
-        raise SchedbenchError(f"--sandbox {wanted}: the plug-in process lacks {missing}")
-    if wanted == "rlimits":
-        level = "rlimits"
-    warnings = []
-    if level != "landlock":
-        warnings.append(
-            "sandbox level rlimits: hard limits, no root, no processes, no new files; no Landlock file "
-            "or network rules on this kernel"
-        )
-    return level, probes, warnings
+    """The sandbox level to run and record (``auto``: the strongest this machine gives), the child's report
+    of its protections, and a warning below seccomp; a one-line error when ``wanted`` is not available."""
+    choice = choose_level(wanted)
+    return choice.level, choice.probes, [choice.warning] if choice.warning else []

@@ -40,7 +40,7 @@ from schedbench.datasets.workers import sigterm_as_sigint, worker_init
 from schedbench.heuristics.leaderboard_metrics import summarise, suspect_references
 from schedbench.heuristics.plugins import PluginRule
 from schedbench.heuristics.registry import get_heuristic, list_heuristics
-from schedbench.heuristics.sandbox import Limits
+from schedbench.heuristics.sandbox import Limits, resolved
 from schedbench.problems import Instance, SchedbenchError, Verification, verify
 from schedbench.records.leaderboard import (
     AGGREGATE_FILE,
@@ -123,15 +123,15 @@ def evaluate(
     The records carry no reference yet (see :func:`with_reference`).
     """
     limits = limits or Limits()
-    jobs: list[tuple[str, Callable[[Instance], dict[str, JsonValue]], PluginInfo | None]] = [
-        (name, get_heuristic(inst.problem, name), None) for name in rules
+    jobs: list[tuple[str, Callable[[Instance], dict[str, JsonValue]], PluginInfo | None, str | None]] = [
+        (name, get_heuristic(inst.problem, name), None, None) for name in rules
     ]
     for plugin in plugins:
         plugin_rule, plugin_info = _plugin(plugin, limits)
-        jobs.append((plugin_rule.name, plugin_rule.run, plugin_info))
+        jobs.append((plugin_rule.name, plugin_rule.run, plugin_info, plugin_rule.sandbox_level))
     blank = _blank(inst)
     records = []
-    for name, run, info in jobs:
+    for name, run, info, sandbox in jobs:
         started = time.perf_counter()
         error: str | None = None
         check: Verification | None = None
@@ -152,6 +152,7 @@ def evaluate(
                 violations={} if check is None else check.counts(),
                 plugin=info,
                 error=error,
+                sandbox=sandbox,
             )
         )
     return records
@@ -266,7 +267,10 @@ def run_leaderboard(
     ``references`` is a reference.csv, a solve output or a JSONL of instances (see
     :func:`~schedbench.datasets.references.load_references`). The folder is locked while the run writes
     it. Ctrl-C or SIGTERM stops the run: the workers and every plug-in sandbox are killed, and what was
-    recorded stays for a resume. ``progress`` hears how many instances are done.
+    recorded stays for a resume. ``progress`` hears how many instances are done. Plug-ins run at
+    ``limits.sandbox`` (``auto``: the strongest level this machine gives, see
+    :func:`~schedbench.heuristics.sandbox.choose_level`); every plug-in record names the level, and a
+    record made at another level is re-run.
 
     ``executor`` (an :class:`~schedbench.datasets.executors.Engine` or any ``concurrent.futures.Executor``,
     owned by the caller) runs the instances elsewhere, a Dask cluster for one; plug-ins travel with each
@@ -282,6 +286,8 @@ def run_leaderboard(
     rules = resolve_rules(problem, heuristics)
     plugin_paths = [str(Path(p).resolve()) for p in plugins]
     limits = limits or Limits()
+    if plugin_paths:  # a level this machine lacks stops the run here; auto becomes the level it stands for
+        limits = resolved(limits)
     out = Path(out_dir)
     if not (out / RECORDS_FILE).exists() and (out / LEGACY_RESULTS_FILE).exists():
         raise legacy_error(out)
@@ -340,7 +346,8 @@ def _run(
         for line in appender.existing:
             old = LeaderboardRecord.from_dict(line)
             plugin = plugin_info.get(old.rule)
-            if old.rule in wanted and old.instance in labels and (plugin is None or old.plugin == plugin):
+            same_plugin = plugin is None or (old.plugin == plugin and old.sandbox == limits.sandbox)
+            if old.rule in wanted and old.instance in labels and same_plugin:
                 kept[(old.rule, old.instance)] = old
         for key, old in kept.items():
             fresh = with_reference(replace(old, labels=labels[old.instance]), refs)

@@ -16,7 +16,7 @@ RCPSP (``SCHEME = "serial"`` (default) or ``"parallel"`` picks the schedule gene
     called once; ``demands`` is tasks x resources, ``precedences`` pairs ``(before, after)``, ``deadlines``
     is -1 where a task has none.
 
-Plug-in code runs in a separate process (see :mod:`schedbench.heuristics.sandbox`, not a security boundary);
+Plug-in code runs in a separate process locked in at a sandbox level (see :mod:`schedbench.heuristics.sandbox`);
 our code builds the schedule from its answers and the verifier scores it.
 """
 
@@ -79,6 +79,13 @@ class PluginRule:
         scheme = info.get("scheme")
         self.scheme = scheme if isinstance(scheme, str) else None
         return self
+
+    @property
+    def sandbox_level(self) -> str | None:
+        """The sandbox level its process runs at (None before it is loaded)."""
+        if self._sandbox is None or not self._sandbox.level_name:
+            return None
+        return self._sandbox.level_name
 
     def close(self) -> None:
         if self._sandbox is not None:

@@ -2,48 +2,55 @@
 
 The child process loads one plug-in (its source is sent over the pipe, so workers need no shared file
 system) and answers calls (``priority`` / ``sequence``) sent as JSON lines; our trusted code in the parent
-builds the schedule from the answers and the verifier scores it.
+builds the schedule from the answers and the verifier scores it. The environment the child gets holds no
+secret (only PATH, PYTHONPATH and thread-count settings), the parent makes itself non-dumpable (so its
+``/proc`` files are root's only), and only the parent writes files.
 
-The child locks itself in before it reads the plug-in's source, in this order:
+The child locks itself in before it reads the plug-in's source (:mod:`~schedbench.heuristics.sandbox_lockin`).
+Each level adds to the one before; the parent refuses a child that lacks what its level requires:
 
-1. **Hard resource limits** (soft = hard): address space, no file writes (``RLIMIT_FSIZE = 0``), no core
-   files; CPU time is also watched by the parent per instance, so raising the soft CPU limit gains nothing.
-2. **No root**: a child started by root switches to ``nobody`` (so no capability can raise a hard limit and
-   files readable only by root, such as the parent's ``/proc/PID/environ``, are closed to it).
-3. **No new processes or threads** (``RLIMIT_NPROC = 0``, binding once not root): no fork bomb, no
-   detached grandchild that could outlive the run. The child dies with its parent (``PR_SET_PDEATHSIG``).
-4. **No new file descriptors** (``RLIMIT_NOFILE`` soft = hard = the descriptors already open): no
-   ``open()``, no socket.
-5. **Landlock** (Linux 5.13 and later, unprivileged): no path-based file access at all (read, write,
-   unlink, rename, truncate) and, where the kernel supports it, no TCP bind/connect and no signals to
-   processes outside the sandbox.
+``rlimits``
+    hard resource limits (soft = hard: address space, no file writes, no core files; CPU time also watched
+    by the parent per instance), root -> ``nobody``, ``RLIMIT_NPROC = 0`` (no process, no thread),
+    ``PR_SET_PDEATHSIG``, ``RLIMIT_NOFILE`` frozen at the descriptors already open (no ``open()``, no
+    socket), and Landlock where the kernel has it (no path-based file access; TCP and outside signals on
+    newer ABIs). The parent kills the child's whole process group.
+``netns``
+    plus a network namespace of its own (``unshare(CLONE_NEWNET)``; unprivileged inside a new user
+    namespace): no interface but a loopback that is down.
+``seccomp``
+    plus a seccomp filter (:mod:`~schedbench.heuristics.sandbox_seccomp`) that denies new processes,
+    exec, sockets, ptrace, mount, namespaces and signals to other processes; threads are allowed again.
+``bwrap``
+    the ``seccomp`` child run under bubblewrap: a file view of read-only Python, package and system
+    library directories with an empty ``/tmp`` and no ``/proc`` or ``/etc``, new PID, network, IPC and UTS
+    namespaces (and a user namespace when not root), a new session, and death with the parent.
 
-The environment the child gets holds no secret (only PATH, PYTHONPATH and thread-count settings), and the
-parent makes itself non-dumpable so a same-user child cannot read the parent's environment from ``/proc``.
-``sandbox_level()`` says which of these the machine gave; every failure text from the child is capped and
-stripped of control characters.
-
-What this does not stop: a child can still burn its CPU and memory budget until the parent kills it, and
-a kernel without Landlock leaves path-based reads open (the descriptor limit still blocks new opens once
-the plug-in runs). Run plug-ins you have not read inside a container or VM as well.
+``auto`` is the strongest level that starts here (probed once per process, see :func:`choose_level`).
+What no level stops: a plug-in burning its CPU and memory budget until it is killed, reading what is
+already in its own memory, and kernel bugs. Below ``bwrap`` on a kernel without Landlock, a plug-in that
+closes one of its descriptors can open what ``nobody`` may read (and, below ``netns``, connect out). Run
+plug-ins you have not read inside a VM as well.
 """
 
 from __future__ import annotations
 
 import atexit
-import ctypes
 import json
 import os
-import resource
 import selectors
+import shutil
 import signal
 import subprocess
 import sys
 import time
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+
+from schedbench.heuristics import sandbox_lockin, sandbox_seccomp
+from schedbench.problems import SchedbenchError
 
 PRELOADED = (
     "math",
@@ -59,35 +66,34 @@ PRELOADED = (
 )
 MAX_REPLY_BYTES = 64 * 1024 * 1024
 MAX_ERROR_CHARS = 500
-NOBODY = 65534
 
-_PR_SET_PDEATHSIG = 1
+LEVELS = ("rlimits", "netns", "seccomp", "bwrap")  # weakest first; each adds to the one before
+SANDBOX_CHOICES = ("auto", *LEVELS)
+#: what the child must report for its level to count as reached
+REQUIRED = {
+    "rlimits": ("hard_limits", "no_root", "no_processes", "no_new_files"),
+    "netns": ("hard_limits", "no_root", "no_processes", "no_new_files", "netns"),
+    "seccomp": ("hard_limits", "no_root", "no_processes", "no_new_files", "netns", "seccomp"),
+    "bwrap": (
+        "hard_limits", "no_root", "no_processes", "no_new_files", "netns", "seccomp", "pid_namespace",
+        "own_root",
+    ),
+}  # fmt: skip
 _PR_SET_DUMPABLE = 4
-_PR_SET_NO_NEW_PRIVS = 38
-_SYS_LANDLOCK_CREATE_RULESET = 444  # the same number on every architecture (generic syscall table)
-_SYS_LANDLOCK_RESTRICT_SELF = 446
-_LANDLOCK_CREATE_RULESET_VERSION = 1
-# access rights by the Landlock ABI version that introduced them
-_FS_RIGHTS_V1 = (
-    1 << 13
-) - 1  # execute, write/read file, read dir, remove, make char/dir/reg/sock/fifo/block/sym
-_FS_REFER = 1 << 13  # ABI 2
-_FS_TRUNCATE = 1 << 14  # ABI 3
-_FS_IOCTL_DEV = 1 << 15  # ABI 5
-_NET_BIND_TCP, _NET_CONNECT_TCP = 1, 2  # ABI 4
-_SCOPE_ABSTRACT_UNIX, _SCOPE_SIGNAL = 1, 2  # ABI 6
+_CHILD = "from schedbench.heuristics.sandbox import child_main; child_main()"
 
 _live: weakref.WeakSet[SandboxProcess] = weakref.WeakSet()
 
 
 @dataclass(frozen=True)
 class Limits:
-    """Per-instance limits for a plug-in child process."""
+    """Per-instance limits for a plug-in child process, and the sandbox level it runs at."""
 
     cpu_seconds: int = 10
     wall_seconds: float = 30.0
     memory_bytes: int = 2 * 1024**3
     instances_per_child: int = 64  # a fresh child after this many instances (bounds accumulated CPU time)
+    sandbox: str = "auto"  # one of SANDBOX_CHOICES; auto: the strongest level this machine gives
 
 
 class PluginFailure(Exception):
@@ -100,16 +106,9 @@ def clean_error(text: str, limit: int = MAX_ERROR_CHARS) -> str:
     return cleaned if len(cleaned) <= limit else cleaned[: limit - 3] + "..."
 
 
-def _libc() -> ctypes.CDLL | None:
-    try:
-        return ctypes.CDLL(None, use_errno=True)
-    except OSError:  # pragma: no cover - no C library to call
-        return None
-
-
 def _protect_parent() -> None:
     """Make this process non-dumpable: its /proc files (environ included) become root's only."""
-    libc = _libc()
+    libc = sandbox_lockin.libc()
     if libc is not None and sys.platform.startswith("linux"):
         libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)
 
@@ -132,6 +131,84 @@ def _cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _children(pid: int) -> list[int]:
+    """The child processes of ``pid`` (from /proc)."""
+    try:
+        return [int(x) for x in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except (OSError, ValueError):
+        pass
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int((entry / "stat").read_bytes().rsplit(b")", 1)[1].split()[1]) == pid:
+                    found.append(int(entry.name))
+            except (OSError, IndexError, ValueError):
+                continue
+    return found
+
+
+def _innermost(pid: int) -> int:
+    """The last of a chain of single children below ``pid`` (bwrap -> its init -> the Python child)."""
+    for _ in range(8):
+        below = _children(pid)
+        if not below:
+            break
+        pid = max(below)
+    return pid
+
+
+def _namespace(pid: str, kind: str) -> str | None:
+    """The namespace ``kind`` (``net``, ``pid``) of a process, as /proc names it (None if unreadable)."""
+    try:
+        return os.readlink(f"/proc/{pid}/ns/{kind}")
+    except OSError:
+        return None
+
+
+def _bwrap_command(command: list[str]) -> list[str]:
+    """``command`` under bubblewrap: read-only Python, package and system library directories, nothing else
+    of the host's file system, new namespaces, a new session, dead when its parent dies."""
+    bwrap = shutil.which("bwrap") or "bwrap"
+    args = [bwrap, "--die-with-parent", "--new-session"]
+    if (
+        os.getuid() == 0
+    ):  # root: no user namespace (it would map root alone, and the child must drop to nobody)
+        args += ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
+    else:
+        args += ["--unshare-all", "--unshare-user"]
+    for top in ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
+        if os.path.islink(top):
+            args += ["--symlink", os.readlink(top), top]
+        elif os.path.isdir(top):
+            args += ["--ro-bind", top, top]
+    package = Path(__file__).resolve().parents[1]  # the schedbench package directory
+    wanted = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix, str(package)}
+    wanted.add(str(Path(sys.executable).resolve().parent))
+    wanted.update(p for p in sys.path if Path(p).name in ("site-packages", "dist-packages"))  # user sites too
+    kept: list[str] = []
+    for path in sorted({str(Path(p).resolve()) for p in wanted}, key=len):
+        if not any(path == k or path.startswith(k.rstrip("/") + "/") for k in kept):
+            kept.append(path)
+    for path in kept:
+        args += ["--ro-bind-try", path, path]
+    return [*args, "--dev", "/dev", "--tmpfs", "/tmp", "--chdir", "/", "--", *command]
+
+
+def _child_env(level: str) -> dict[str, str]:
+    paths = [p for p in sys.path if p]
+    if level == "bwrap":  # only the package's own root is in the file view, next to the prefixes
+        paths.insert(0, str(Path(__file__).resolve().parents[2]))
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "PYTHONPATH": os.pathsep.join(paths),
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+
+
 class SandboxProcess:
     """One child process serving one plug-in; restarted after a failure or ``instances_per_child``."""
 
@@ -142,7 +219,9 @@ class SandboxProcess:
         self.proc: subprocess.Popen[bytes] | None = None
         self.served = 0
         self.info: dict[str, Any] = {}
-        self.level: dict[str, bool] = {}
+        self.level: dict[str, bool] = {}  # the protections the child reported
+        self.level_name = ""  # the sandbox level it runs at
+        self._pid = 0  # the Python child itself (under bwrap: below bwrap's processes)
         self._buffer = b""
         self._next_id = 0
         self._cpu_at_start = 0.0
@@ -157,30 +236,42 @@ class SandboxProcess:
                 source = Path(self.path).read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError) as err:
                 raise PluginFailure(f"cannot read the plug-in: {err}") from None
+        level = self.limits.sandbox
+        if level == "auto":
+            level = choose_level("auto").level
+        if level not in LEVELS:
+            raise PluginFailure(f"unknown sandbox level {level!r}")
+        self.level_name = level
         _protect_parent()
-        env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "PYTHONPATH": os.pathsep.join(p for p in sys.path if p),
-            "OPENBLAS_NUM_THREADS": "1",
-            "OMP_NUM_THREADS": "1",
-            "MKL_NUM_THREADS": "1",
-            "PYTHONDONTWRITEBYTECODE": "1",
-        }
+        command = [sys.executable, "-c", _CHILD]
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", "from schedbench.heuristics.sandbox import child_main; child_main()"],
+            _bwrap_command(command) if level == "bwrap" else command,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=None if os.environ.get("SCHEDBENCH_SANDBOX_DEBUG") else subprocess.DEVNULL,
-            env=env,
+            env=_child_env(level),
             cwd="/",
             start_new_session=True,
         )
+        self._pid = self.proc.pid
         _live.add(self)
         self._buffer = b""
         self.served = 0
         wall = time.monotonic() + self.limits.wall_seconds + 10
-        ready = self._call({"call": "lock", "limits": self._limit_values()}, wall)
+        ready = self._call({"call": "lock", "limits": self._limit_values(), "level": level}, wall)
         self.level = {k: bool(v) for k, v in (ready.get("level") or {}).items()}
+        if level == "bwrap":
+            self._pid = _innermost(self.proc.pid)
+            self.level["pid_namespace"] = self._pid != self.proc.pid and ready.get("pid") != self._pid
+        for kind in ("net", "pid"):  # where /proc shows both, the namespaces must differ from ours
+            key = "netns" if kind == "net" else "pid_namespace"
+            mine, theirs = _namespace("self", kind), _namespace(str(self._pid), kind)
+            if key in self.level and mine is not None and theirs is not None:
+                self.level[key] = self.level[key] and mine != theirs
+        missing = [k for k in REQUIRED[level] if not self.level.get(k)]
+        if missing:
+            self.close()
+            raise PluginFailure(f"sandbox level {level} not reached: no {', '.join(missing)}")
         self.info = self._call({"call": "load", "path": self.path, "source": source}, wall)
         return self.info
 
@@ -189,9 +280,14 @@ class SandboxProcess:
         return {"cpu": hard_cpu, "memory": self.limits.memory_bytes}
 
     def close(self) -> None:
-        """Kill the child's whole process group."""
+        """Kill the child's whole process group (under bwrap, the child itself first)."""
         if self.proc is None:
             return
+        if self._pid != self.proc.pid and self.proc.poll() is None:
+            try:
+                os.kill(self._pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
         try:
             os.killpg(self.proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
@@ -224,7 +320,7 @@ class SandboxProcess:
             self.start()
         assert self.proc is not None
         self.served += 1
-        self._cpu_at_start = _cpu_seconds(self.proc.pid) or 0.0
+        self._cpu_at_start = _cpu_seconds(self._pid) or 0.0
         return time.monotonic() + self.limits.wall_seconds
 
     def call(self, function: str, deadline: float, **args: Any) -> Any:
@@ -260,8 +356,7 @@ class SandboxProcess:
         return reply
 
     def _over_cpu(self) -> bool:
-        assert self.proc is not None
-        used = _cpu_seconds(self.proc.pid)
+        used = _cpu_seconds(self._pid)
         return used is not None and used - self._cpu_at_start > self.limits.cpu_seconds
 
     def _read_line(self, deadline: float) -> bytes:
@@ -292,116 +387,122 @@ class SandboxProcess:
             code = self.proc.wait(timeout=2)
         except subprocess.TimeoutExpired:
             return "plug-in process stopped answering"
+        if self.level_name == "bwrap" and 128 < code < 128 + 65:
+            code = 128 - code  # bwrap exits with 128 + the signal that ended its child
         if code < 0:
-            sig = signal.Signals(-code).name
-            hint = {"SIGXCPU": "CPU time limit", "SIGXFSZ": "tried to write a file", "SIGKILL": "killed"}
+            try:
+                sig = signal.Signals(-code).name
+            except ValueError:
+                sig = f"signal {-code}"
+            hint = {
+                "SIGXCPU": "CPU time limit",
+                "SIGXFSZ": "tried to write a file",
+                "SIGKILL": "killed",
+                "SIGSYS": "a system call of another architecture",
+            }
             return f"plug-in process died ({sig}{': ' + hint[sig] if sig in hint else ''})"
         return f"plug-in process exited with code {code}"
 
 
-def sandbox_level() -> dict[str, bool]:
-    """Which protections a plug-in child gets on this machine (starts a child with an empty plug-in)."""
-    with SandboxProcess("<probe>", source="def priority(*a, **k):\n    return []\n") as box:
-        box.start()
-        return dict(box.level)
+# ---- which level this machine gives -------------------------------------------------------------------
+@dataclass(frozen=True)
+class SandboxChoice:
+    """A sandbox level chosen for a run: the level, what its child reported, and a warning below seccomp."""
+
+    level: str
+    probes: dict[str, bool] = field(default_factory=dict)
+    warning: str | None = None
+
+
+_PROBES: dict[str, tuple[dict[str, bool] | None, str]] = {}  # level -> (the child's report, why not)
+_EMPTY_PLUGIN = "def priority(*a, **k):\n    return []\n"
+
+
+def _bwrap_works() -> str | None:
+    """None if bwrap can start Python here, else why not (one line)."""
+    if shutil.which("bwrap") is None:
+        return "bwrap is not installed (Debian: apt-get install bubblewrap)"
+    try:
+        done = subprocess.run(
+            _bwrap_command([sys.executable, "-c", "pass"]),
+            capture_output=True,
+            timeout=30,
+            env=_child_env("bwrap"),
+            cwd="/",
+        )
+    except (OSError, subprocess.TimeoutExpired) as err:
+        return f"bwrap does not start: {err}"
+    if done.returncode != 0:
+        text = done.stderr.decode(errors="replace").strip().splitlines()
+        return "bwrap does not start here: " + clean_error(
+            text[-1] if text else f"exit code {done.returncode}", 200
+        )
+    return None
+
+
+def probe_level(level: str) -> tuple[dict[str, bool] | None, str]:
+    """Start a child at ``level`` with an empty plug-in (once per process): (its report, or None and why
+    the level is not reached here)."""
+    if level not in _PROBES:
+        why = None
+        if level in ("seccomp", "bwrap") and sandbox_seccomp.machine() not in sandbox_seccomp.SYSCALLS:
+            why = f"no seccomp filter for architecture {sandbox_seccomp.machine()}"
+        elif not sys.platform.startswith("linux") and level != "rlimits":
+            why = f"{level} needs Linux"
+        elif level == "bwrap":
+            why = _bwrap_works()
+        if why is not None:
+            _PROBES[level] = (None, why)
+        else:
+            box = SandboxProcess("<probe>", Limits(sandbox=level), source=_EMPTY_PLUGIN)
+            try:
+                box.start()
+                _PROBES[level] = (dict(box.level), "")
+            except PluginFailure as err:
+                _PROBES[level] = (None, str(err))
+            finally:
+                box.close()
+    return _PROBES[level]
+
+
+def choose_level(wanted: str) -> SandboxChoice:
+    """The level to run plug-ins at: ``wanted`` if this machine gives it, for ``auto`` the strongest one
+    that starts; a one-line ``SchedbenchError`` naming the level and why when it is not available."""
+    if wanted not in SANDBOX_CHOICES:
+        raise SchedbenchError(f"unknown sandbox level {wanted!r}; known: {', '.join(SANDBOX_CHOICES)}")
+    reasons: dict[str, str] = {}
+    for level in reversed(LEVELS) if wanted == "auto" else (wanted,):
+        probes, why = probe_level(level)
+        if probes is not None:
+            break
+        reasons[level] = why
+    else:
+        level = wanted if wanted != "auto" else "rlimits"
+        raise SchedbenchError(f"--sandbox {level} is not available here: {reasons[level]}")
+    warning = None
+    if LEVELS.index(level) < LEVELS.index("seccomp"):
+        why = (
+            f"seccomp: {reasons['seccomp']}" if "seccomp" in reasons else f"asked for with --sandbox {level}"
+        )
+        warning = (
+            f"plug-ins run at sandbox level {level}, BELOW SECCOMP ({why}): no system call filter, no PID "
+            "namespace; hard limits, no root and no new files still hold"
+        )
+    return SandboxChoice(level, probes, warning)
+
+
+def sandbox_level(level: str = "auto") -> dict[str, bool]:
+    """Which protections a plug-in child gets at ``level`` on this machine (a ``SchedbenchError`` if none)."""
+    return dict(choose_level(level).probes)
+
+
+def resolved(limits: Limits) -> Limits:
+    """``limits`` with its sandbox level checked and ``auto`` replaced by the level it stands for here
+    (so worker processes probe nothing); a ``SchedbenchError`` if the level is not available."""
+    return replace(limits, sandbox=choose_level(limits.sandbox).level)
 
 
 # ---- child side ---------------------------------------------------------------------------------------
-def _lock_files() -> None:
-    """No new file descriptors from here on: soft and hard limits drop to the highest one already open."""
-
-    def is_open(fd: int) -> bool:
-        try:
-            os.fstat(fd)
-            return True
-        except OSError:
-            return False
-
-    try:
-        listed = [int(name) for name in os.listdir("/proc/self/fd")]
-    except OSError:
-        listed = [0, 1, 2]
-    limit = max(fd for fd in listed if is_open(fd)) + 1
-    for hole in [fd for fd in range(limit) if not is_open(fd)]:
-        os.open(os.devnull, os.O_RDONLY)  # fill every free number below the limit
-        assert is_open(hole)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
-
-
-def _drop_root() -> bool:
-    """Become `nobody` when started as root; True if the child now runs without root."""
-    if os.getuid() != 0:
-        return True
-    try:
-        os.setgroups([])
-        os.setgid(NOBODY)
-        os.setuid(NOBODY)
-    except OSError:
-        return False
-    return os.getuid() == NOBODY
-
-
-_NO_LANDLOCK = {"landlock_fs": False, "landlock_net": False, "landlock_scope": False}
-
-
-def _landlock_ruleset(libc: ctypes.CDLL) -> tuple[int, int, int]:
-    """A Landlock ruleset that handles (so denies) all path-based file access, TCP and outside signals, as far
-    as the kernel allows: (its descriptor or -1, the net rights, the scopes). Made before the descriptor
-    table is frozen, since the ruleset is itself a descriptor."""
-    abi = libc.syscall(
-        _SYS_LANDLOCK_CREATE_RULESET, None, ctypes.c_size_t(0), _LANDLOCK_CREATE_RULESET_VERSION
-    )
-    if abi < 1:
-        return -1, 0, 0
-    fs = _FS_RIGHTS_V1 | (_FS_REFER if abi >= 2 else 0) | (_FS_TRUNCATE if abi >= 3 else 0)
-    fs |= _FS_IOCTL_DEV if abi >= 5 else 0
-    net = _NET_BIND_TCP | _NET_CONNECT_TCP if abi >= 4 else 0
-    scope = _SCOPE_ABSTRACT_UNIX | _SCOPE_SIGNAL if abi >= 6 else 0
-
-    class RulesetAttr(ctypes.Structure):
-        _fields_ = [("fs", ctypes.c_uint64), ("net", ctypes.c_uint64), ("scoped", ctypes.c_uint64)]
-
-    attr = RulesetAttr(fs, net, scope)
-    size = 8 if abi < 4 else (16 if abi < 6 else 24)
-    ruleset = libc.syscall(_SYS_LANDLOCK_CREATE_RULESET, ctypes.byref(attr), ctypes.c_size_t(size), 0)
-    return (ruleset, net, scope) if ruleset >= 0 else (-1, 0, 0)
-
-
-def _landlock_restrict(libc: ctypes.CDLL, ruleset: tuple[int, int, int]) -> dict[str, bool]:
-    """Enforce the ruleset on this process. Its descriptor stays open: closing it would free a slot below
-    the frozen descriptor limit (a socket could take it), and it grants nothing."""
-    fd, net, scope = ruleset
-    if fd < 0:
-        return dict(_NO_LANDLOCK)
-    libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
-    done = libc.syscall(_SYS_LANDLOCK_RESTRICT_SELF, fd, 0) == 0
-    return {"landlock_fs": done, "landlock_net": done and bool(net), "landlock_scope": done and bool(scope)}
-
-
-def _lock_in(limits: dict[str, int]) -> dict[str, bool]:  # pragma: no cover - runs in the child process
-    parent = os.getppid()
-    for limit, value in (
-        (resource.RLIMIT_CPU, limits["cpu"]),
-        (resource.RLIMIT_AS, limits["memory"]),
-        (resource.RLIMIT_FSIZE, 0),
-        (resource.RLIMIT_CORE, 0),
-    ):
-        resource.setrlimit(limit, (value, value))
-    level = {"hard_limits": True, "no_root": _drop_root()}
-    libc = _libc() if sys.platform.startswith("linux") else None
-    if libc is not None:
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # after setuid, which clears it
-    if os.getppid() != parent:
-        os._exit(1)  # the parent is already gone
-    resource.setrlimit(resource.RLIMIT_NPROC, (0, 0))
-    level["no_processes"] = level["no_root"]
-    ruleset = _landlock_ruleset(libc) if libc is not None else (-1, 0, 0)
-    _lock_files()
-    level["no_new_files"] = True
-    level.update(_landlock_restrict(libc, ruleset) if libc is not None else _NO_LANDLOCK)
-    return level
-
-
 def child_main() -> None:  # pragma: no cover - runs in the child process
     """Serve calls for one plug-in: one JSON request per stdin line, one JSON reply per line."""
     import importlib
@@ -430,7 +531,8 @@ def child_main() -> None:  # pragma: no cover - runs in the child process
             request_id = request.get("id")
             call = request["call"]
             if call == "lock":
-                reply(request_id, {"ok": True, "level": _lock_in(request["limits"])})
+                level = sandbox_lockin.lock_in(request["limits"], request["level"])
+                reply(request_id, {"ok": True, "level": level, "pid": os.getpid()})
             elif call == "load":
                 path = request["path"]
                 namespace = {"__name__": "schedbench_plugin", "__file__": path}

@@ -323,17 +323,24 @@ class ServerThread:
         self,
         config: BaselineConfig | None = None,
         choose_fault: Callable[[RequestInfo], str | None] | None = None,
+        port: int = 0,
     ):
         self.handler = BaselineServer(config or BaselineConfig(), choose_fault)
+        self.port = port  # 0: any free port
         self.loop = asyncio.new_event_loop()
         self.url = ""
         self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
 
     def __enter__(self) -> ServerThread:
         self._thread.start()
-        host, port = asyncio.run_coroutine_threadsafe(self.handler.start("127.0.0.1", 0), self.loop).result(
-            10
-        )
+        starting = asyncio.run_coroutine_threadsafe(self.handler.start("127.0.0.1", self.port), self.loop)
+        try:
+            host, port = starting.result(10)
+        except OSError as err:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self._thread.join(10)
+            self.loop.close()
+            raise SchedbenchError(f"cannot listen on 127.0.0.1:{self.port}: {err.strerror}") from None
         self.url = f"http://{host}:{port}/v1"
         return self
 

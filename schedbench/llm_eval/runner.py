@@ -10,6 +10,7 @@ abandoned unrecorded, so a rerun resumes them. Instances are prepared by `datase
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import hashlib
 import json
@@ -338,5 +339,14 @@ def _logging_to(path: Path) -> Iterator[logging.Logger]:
 
 
 def run_eval(config: EvalConfig, progress: Progress | None = None) -> RunSummary:
-    """Run (or resume) an evaluation and return its summary."""
-    return asyncio.run(Evaluation(config, progress).run())
+    """Run (or resume) an evaluation and return its summary.
+
+    Where an event loop already runs in this thread (Jupyter, a playwright session), the evaluation runs on
+    a loop of its own in a helper thread, and this call still blocks until it ends.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(Evaluation(config, progress).run())
+    with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="llm-eval") as pool:
+        return pool.submit(lambda: asyncio.run(Evaluation(config, progress).run())).result()

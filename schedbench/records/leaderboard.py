@@ -40,7 +40,9 @@ class LeaderboardRecord:
     """One rule on one instance, judged by the verifier.
 
     ``violations`` counts the verifier's violation codes; ``reference`` is the one the gap was computed
-    against; ``error`` says why the rule produced nothing (an exception, or the sandbox's failure reason).
+    against; ``error`` says why the rule produced nothing (an exception, or the sandbox's failure reason);
+    ``sandbox`` is the level a plug-in ran at (``rlimits``, ``netns``, ``seccomp``, ``bwrap``; None for
+    built-in rules and for records written before levels were recorded).
     """
 
     rule: str
@@ -56,6 +58,7 @@ class LeaderboardRecord:
     gap_pct: float | None = None
     plugin: PluginInfo | None = None
     error: str | None = None
+    sandbox: str | None = None
 
     def to_dict(self) -> dict[str, JsonValue]:
         ref = self.reference
@@ -79,6 +82,8 @@ class LeaderboardRecord:
             out["plugin"] = self.plugin.to_dict()
         if self.error is not None:
             out["error"] = self.error
+        if self.sandbox is not None:
+            out["sandbox"] = self.sandbox
         return out
 
     @classmethod
@@ -104,6 +109,7 @@ class LeaderboardRecord:
                 gap_pct=data["gap_pct"],
                 plugin=None if plugin is None else PluginInfo(plugin["path"], plugin["sha256"]),
                 error=data.get("error"),
+                sandbox=data.get("sandbox"),
             )
         except KeyError as err:
             raise SchedbenchError(

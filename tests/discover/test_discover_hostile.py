@@ -2,7 +2,7 @@
 sandbox: every one gets a failure code (or is a harmless valid rule), no file appears outside the run, the
 test's listener accepts no connection, and no process is left behind.
 
-The sandbox level of this machine is probed; a level it does not give is skipped with its reason.
+The matrix runs at every sandbox level this machine gives; a level it lacks is skipped with its reason.
 """
 
 from __future__ import annotations
@@ -18,11 +18,12 @@ import pytest
 from schedbench.discover.candidate import extract_code, parse_check, static_check
 from schedbench.discover.config import choose_sandbox
 from schedbench.discover.scoring import load_split, score_plugin
-from schedbench.heuristics.sandbox import Limits
+from schedbench.heuristics.sandbox import LEVELS, Limits, probe_level
 from schedbench.llm_eval.mutate import HOSTILE, MutateConfig, hostile_answer
+from schedbench.problems import SchedbenchError
 
 SIGNATURE = "def priority(p, d, w, t, remaining):"
-#: what stops each attack at the rlimits level (root -> nobody, RLIMIT_NPROC 0, descriptors locked)
+#: the failure code of each attack, at every level (what stops it differs: see tests/heuristics/test_sandbox_levels.py)
 EXPECTED = {
     "infinite_loop": {"cpu_limit", "timeout_wall"},
     "memory_bomb": {"memory"},
@@ -91,8 +92,12 @@ def _now_ticks() -> int:
     return int(float(Path("/proc/uptime").read_text().split()[0]) * os.sysconf("SC_CLK_TCK"))
 
 
-def test_the_rlimits_level_stops_every_attack(smtt_splits, tmp_path):
-    level, probes, _ = choose_sandbox("rlimits")
+@pytest.mark.parametrize("level", LEVELS)
+def test_every_level_stops_every_attack(smtt_splits, tmp_path, level):
+    probes, why = probe_level(level)
+    if probes is None:
+        pytest.skip(f"sandbox level {level} is not available here: {why}")
+    assert choose_sandbox(level)[:2] == (level, probes)
     split = load_split("train", smtt_splits["train"], smtt_splits["references"])
     split.instances, split.refs = (
         split.instances[:2],
@@ -114,9 +119,8 @@ def test_the_rlimits_level_stops_every_attack(smtt_splits, tmp_path):
                 path = tmp_path / "candidates" / f"{kind}.py"
                 path.parent.mkdir(exist_ok=True)
                 path.write_text(code or "")
-                score = score_plugin(
-                    str(path), split, Limits(cpu_seconds=1, wall_seconds=5, memory_bytes=512 << 20)
-                )
+                limits = Limits(cpu_seconds=1, wall_seconds=5, memory_bytes=512 << 20, sandbox=level)
+                score = score_plugin(str(path), split, limits)
                 failure = score.failure
             outcome[kind] = None if failure is None else failure.code
         time.sleep(0.5)  # let a detached grandchild, had one been made, show up
@@ -128,13 +132,27 @@ def test_the_rlimits_level_stops_every_attack(smtt_splits, tmp_path):
     assert listener.accepted == 0
     assert not list(tmp_path.glob("schedbench-pwned*"))
     assert leftovers == []
-    assert level in ("rlimits", "landlock") and probes["no_processes"]
 
 
-def test_the_landlock_level_is_refused_where_the_kernel_lacks_it():
-    level, probes, _ = choose_sandbox("auto")
-    if level == "landlock":
-        assert choose_sandbox("landlock")[0] == "landlock"
-        pytest.skip("this kernel gives Landlock; the refusal is not reachable here")
-    with pytest.raises(Exception, match="Landlock"):
-        choose_sandbox("landlock")
+def test_a_level_the_machine_lacks_is_refused_in_one_line(monkeypatch):
+    from schedbench.heuristics import sandbox
+
+    monkeypatch.setattr(sandbox, "_PROBES", {})
+    real_which = sandbox.shutil.which
+    monkeypatch.setattr(sandbox.shutil, "which", lambda name: None if name == "bwrap" else real_which(name))
+    with pytest.raises(SchedbenchError) as caught:
+        choose_sandbox("bwrap")
+    assert str(caught.value) == (
+        "--sandbox bwrap is not available here: bwrap is not installed (Debian: apt-get install bubblewrap)"
+    )
+    level, _, warnings = choose_sandbox("auto")  # auto falls back to the strongest level left
+    assert level == next(lv for lv in ("seccomp", "netns", "rlimits") if probe_level(lv)[0] is not None)
+    assert bool(warnings) == (level in ("rlimits", "netns"))
+
+
+def test_a_level_below_seccomp_is_warned_about():
+    level, _, warnings = choose_sandbox("rlimits")
+    assert level == "rlimits" and len(warnings) == 1 and "BELOW SECCOMP" in warnings[0]
+    assert "\n" not in warnings[0]
+    auto, _, warnings = choose_sandbox("auto")
+    assert bool(warnings) == (auto in ("rlimits", "netns"))

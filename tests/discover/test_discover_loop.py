@@ -11,6 +11,7 @@ import pytest
 from schedbench.discover import DiscoverConfig, StopRules, read_events, run_discover, run_test
 from schedbench.discover.config import BUDGET_FIELDS
 from schedbench.discover.finish import export_rules
+from schedbench.heuristics.sandbox import LEVELS
 from schedbench.problems import SchedbenchError
 from schedbench.records import record_schema
 from schedbench.records.discover import DISCOVER_EVENT
@@ -116,7 +117,7 @@ def test_no_file_of_the_run_holds_the_api_key_nor_a_prompt_validation_data(evolv
         text = prompt.read_text()
         assert not any(name in text for name in val_names)
     run = json.loads((run_dir / "run.json").read_text())
-    assert run["template"]["hash"] and run["sandbox"]["level"] in ("rlimits", "landlock")
+    assert run["template"]["hash"] and run["sandbox"]["level"] in LEVELS
 
 
 def test_a_second_test_needs_force_and_is_counted(evolved):

@@ -12,6 +12,7 @@ from helpers.instances import crossing_jssp_dict, golden_smtt_dict, one_crew_rcp
 
 from schedbench.datasets import write_jsonl_atomic
 from schedbench.heuristics.leaderboard import run_leaderboard
+from schedbench.heuristics.sandbox import LEVELS, Limits, choose_level
 from schedbench.problems import SchedbenchError
 from schedbench.records import LEADERBOARD_RECORD, LeaderboardRecord, read_leaderboard
 from schedbench.reports.leaderboard import markdown, render_folder, write_reports
@@ -63,7 +64,8 @@ def test_every_record_of_a_real_run_validates(tmp_path: Path, instance: dict):
     mine = next(line for line in lines if line["rule"] == "mine")
     assert mine["plugin"]["path"].endswith("_plugin.py") and len(mine["plugin"]["sha256"]) == 64
     assert mine["feasible"] and mine["violations"] == {}
-    assert all("plugin" not in line for line in lines if line["rule"] != "mine")
+    assert mine["sandbox"] == choose_level("auto").level in LEVELS  # the level auto stands for here
+    assert all("plugin" not in line and "sandbox" not in line for line in lines if line["rule"] != "mine")
     if instance.get("meta", {}).get("reference"):
         ref = instance["meta"]["reference"]
         for line in lines:
@@ -122,6 +124,19 @@ def test_resume_reruns_a_changed_plugin_and_keeps_the_rest(tmp_path: Path):
     old, new = (next(r for r in b.records if r.rule == "mine") for b in (first, second))
     assert old.plugin != new.plugin and old.objective != new.objective
     assert {r.rule: r.objective for r in read_leaderboard(out).records}["mine"] == new.objective
+
+
+def test_resume_reruns_a_plugin_recorded_at_another_sandbox_level(tmp_path: Path):
+    out = tmp_path / "lb"
+    board(tmp_path, SMTT, PLUGINS["smtt"], out, heuristics="mdd", limits=Limits(sandbox="rlimits"))
+    again = board(tmp_path, SMTT, PLUGINS["smtt"], out, heuristics="mdd", limits=Limits(sandbox="netns"))
+    lines = [json.loads(x) for x in (out / "records.jsonl").read_text().splitlines()]
+    assert [(x["rule"], x.get("sandbox")) for x in lines] == [
+        ("mdd", None),
+        ("mine", "rlimits"),
+        ("mine", "netns"),
+    ]
+    assert next(r for r in again.records if r.rule == "mine").sandbox == "netns"
 
 
 def test_references_given_on_resume_are_applied_and_recorded(tmp_path: Path):

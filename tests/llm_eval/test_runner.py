@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -17,7 +18,7 @@ from helpers.paths import REPO
 from schedbench.cli import main
 from schedbench.llm_eval.baseline_server import BaselineConfig, ServerThread
 from schedbench.llm_eval.metrics import summarize
-from schedbench.llm_eval.runner import run_eval
+from schedbench.llm_eval.runner import RunSummary, run_eval
 from schedbench.problems import SchedbenchError, parse_instance, verify
 
 PLAN = {
@@ -253,3 +254,14 @@ def test_odd_response_bodies_never_crash_scoring(tmp_path):
     for name, (body, expected) in bodies.items():
         call = CallResult(body=body, attempts=[], latency_s=0.0, elapsed_s=0.0)
         assert score_response(prep, call, cache_hit=False).outcome == expected, name
+
+
+def test_run_eval_works_where_an_event_loop_already_runs(tmp_path) -> None:
+    names = write_data(tmp_path / "data.jsonl")
+
+    async def notebook_cell() -> RunSummary:  # Jupyter and playwright's sync API run a loop in the thread
+        return run_eval(config(tmp_path, server.url, use_cache=False))
+
+    with ServerThread() as server:
+        summary = asyncio.run(notebook_cell())
+    assert summary.written == len(names) == len((tmp_path / "run" / "samples.jsonl").read_text().splitlines())

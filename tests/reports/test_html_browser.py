@@ -6,48 +6,17 @@ Set SCHEDBENCH_SCREENSHOTS=DIR to also copy the three review screenshots there.
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers.browser import Page, browser, shot
 
 from schedbench.reports.html import write_html
 
+__all__ = ["browser"]  # a fixture, used by name
+
 pytestmark = pytest.mark.browser
-
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-def _chromium() -> str | None:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    sync_api = pytest.importorskip(
-        "playwright.sync_api", reason="playwright is not installed (pip install .[browser])"
-    )
-    executable = _chromium()
-    if executable is None:
-        pytest.skip("no Chromium found (apt-get install chromium) for the browser tests")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")
@@ -60,41 +29,6 @@ def report(html_inputs, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-class Page:
-    """A page with its network and console logs; every request that is not a file is aborted and kept."""
-
-    def __init__(self, browser, report: Path, color_scheme: str = "light") -> None:
-        self.context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=color_scheme)
-        self.outside: list[str] = []
-        self.requests: list[str] = []
-        self.errors: list[str] = []
-        self.context.route("**/*", self._route)
-        self.page = self.context.new_page()
-        self.page.on("request", lambda r: self.requests.append(r.url))
-        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.url = (report / "index.html").as_uri()
-
-    def _route(self, route) -> None:
-        if route.request.url.startswith("file://"):
-            route.continue_()
-        else:
-            self.outside.append(route.request.url)
-            route.abort()
-
-    def open(self, hash_: str = "", ready: str | None = None):
-        self.page.goto(self.url + hash_)
-        self.wait(ready)
-        return self.page
-
-    def wait(self, ready: str | None = None) -> None:
-        selector = f'html[data-ready="{ready}"]' if ready else "html[data-ready]"
-        self.page.wait_for_selector(selector, timeout=10_000)
-
-    def close(self) -> None:
-        self.context.close()
-
-
 @pytest.fixture
 def page(browser, report) -> Iterator[Page]:
     p = Page(browser, report)
@@ -105,16 +39,6 @@ def page(browser, report) -> Iterator[Page]:
     p.close()
 
 
-def _shot(page, tmp_path: Path, name: str) -> Path:
-    path = tmp_path / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    target = os.environ.get("SCHEDBENCH_SCREENSHOTS")
-    if target:
-        Path(target).mkdir(parents=True, exist_ok=True)
-        shutil.copy(path, Path(target) / path.name)
-    return path
-
-
 def test_level_to_sample_to_violation_highlights_its_tasks(page, tmp_path):
     p = page.open("", "home")
     assert p.locator("h1").inner_text() == "schedbench report"
@@ -122,7 +46,7 @@ def test_level_to_sample_to_violation_highlights_its_tasks(page, tmp_path):
     page.wait("run")
     assert p.locator("svg polyline.fk").count() >= 3  # one F(k) curve per problem at least
     assert p.locator("table caption", has_text="F(k) of rcpsp").count() == 1
-    _shot(p, tmp_path, "overview")
+    shot(p, tmp_path, "overview")
     # the level-2 cell of the RCPSP F(k) table opens the samples of that level
     p.locator("table", has=p.locator("caption", has_text="F(k) of rcpsp")).get_by_role(
         "link", name="2"
@@ -154,7 +78,7 @@ def test_level_to_sample_to_violation_highlights_its_tasks(page, tmp_path):
         p.locator("svg.gantt desc").count() == 1
         and p.locator("details summary", has_text="table").count() == 1
     )
-    _shot(p, tmp_path, "sample")
+    shot(p, tmp_path, "sample")
     button.click()
     assert p.locator("svg.gantt rect.task.hl").count() == 0
 
@@ -213,7 +137,7 @@ def test_compare_two_runs(page, tmp_path):
     # A's endpoint broke s1, j2, r2 and s3 on every sample, B's broke s2 and r3
     assert set(b_only.all_inner_texts()) == {"s1", "j2", "r2", "s3"}
     assert set(a_only.all_inner_texts()) == {"s2", "r3"}
-    _shot(p, tmp_path, "compare")
+    shot(p, tmp_path, "compare")
 
 
 def test_leaderboard_drill_down_draws_the_schedule(page):
@@ -263,3 +187,31 @@ def test_the_served_report_works_the_same(browser, report):
         context.close()
         server.shutdown()
         server.server_close()
+
+
+PAGES = [("", "home"), ("#/run/0", "run"), ("#/samples", "samples"), ("#/sample/0", "sample")]
+PAGES += [("#/compare/0/1", "compare"), ("#/board/0", "board")]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_core_finds_no_accessibility_violation(browser, report, scheme):
+    axe = pytest.importorskip("axe_playwright_python", reason="axe-core (pip install axe-playwright-python)")
+    from importlib import resources
+
+    script = (resources.files(axe) / "axe.min.js").read_text(encoding="utf-8")
+    view = Page(browser, report, color_scheme=scheme)
+    found = {}
+    for route, ready in PAGES:
+        p = view.open(route, ready)
+        p.add_script_tag(content=script)
+        found[route or "home"] = p.evaluate(
+            "axe.run().then(r => r.violations.map(v => `${v.id} (${v.impact}): ${v.nodes[0].html}`))"
+        )
+    # the check itself works: an unlabelled field is caught
+    p.evaluate(
+        "document.querySelector('main').append(Object.assign(document.createElement('input'), {type: 'text'}))"
+    )
+    planted = p.evaluate("axe.run().then(r => r.violations.map(v => v.id))")
+    view.close()
+    assert found == {route or "home": [] for route, _ in PAGES}
+    assert "label" in planted

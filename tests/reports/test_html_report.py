@@ -114,6 +114,22 @@ def test_leaderboard_rows_equal_leaderboard_csv(built, html_inputs, tmp_path):
     assert all(set(v) == rules and all(x["schedule"]["bars"] for x in v.values()) for v in schedules.values())
 
 
+def test_a_leaderboard_draws_from_its_own_input_until_that_file_changes(html_inputs, tmp_path):
+    copy = tmp_path / "smtt.jsonl"
+    copy.write_bytes(html_inputs.board_data.read_bytes())
+    from schedbench.heuristics.leaderboard import run_leaderboard
+
+    run_leaderboard(str(copy), str(tmp_path / "board"), heuristics="edd,mdd")
+    write_html(tmp_path / "a", [tmp_path / "board"])
+    board = _index(tmp_path / "a")["boards"][0]
+    assert board["schedules"] == "built" and list((tmp_path / "a" / "data").glob("b0-*.js"))
+    assert board["label"] == "board"
+    copy.write_text(copy.read_text().replace('"due_date": ', '"due_date": 1'))  # other content, same name
+    write_html(tmp_path / "b", [tmp_path / "board"])
+    board = _index(tmp_path / "b")["boards"][0]
+    assert board["schedules"].startswith("pass --data") and not list((tmp_path / "b" / "data").glob("b0-*"))
+
+
 def test_sample_index_and_shards_cover_every_record(built, html_inputs):
     index = _index(built)
     col = {c: i for i, c in enumerate(index["columns"])}

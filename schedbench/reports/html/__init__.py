@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 
+from schedbench.datasets import manifest_path_for, sha256_file
 from schedbench.datasets.files import StrPath
 from schedbench.datasets.jsonl import JsonValue, dumps
 from schedbench.llm_eval.records import read_run
@@ -67,6 +68,27 @@ def _kind(path: Path) -> str:
     )
 
 
+def _board_label(path: Path) -> str:
+    """A leaderboard's name on the page: its folder, with its parent's name when it is just "leaderboard"."""
+    if path.name == "leaderboard" and path.resolve().parent.name:
+        return f"{path.resolve().parent.name}/{path.name}"
+    return path.name
+
+
+def board_input(folder: Path) -> Path | None:
+    """The instance file a leaderboard ran on, per its manifest, if it is still there unchanged."""
+    try:
+        manifest = json.loads(manifest_path_for(folder / RECORDS_FILE).read_text(encoding="utf-8"))
+        first = manifest["inputs"][0]
+        path, digest = Path(first["path"]), first["sha256"]
+    except (OSError, ValueError, KeyError, IndexError, TypeError):
+        return None
+    try:
+        return path if path.is_file() and sha256_file(path) == digest else None
+    except OSError:
+        return None
+
+
 def write_html(
     out: StrPath,
     paths: Sequence[StrPath],
@@ -78,7 +100,8 @@ def write_html(
 ) -> list[Path]:
     """Write the report folder for run and leaderboard folders; returns the files written.
 
-    ``data`` is the instance file of the leaderboards, to draw each rule's schedule.
+    ``data`` is the instance file of the leaderboards, to draw each rule's schedule; without it, each
+    leaderboard's own input is used when its manifest names a file that still has the same content.
     """
     if not paths:
         raise SchedbenchError("give at least one RUN_DIR or LEADERBOARD_DIR")
@@ -87,7 +110,7 @@ def write_html(
     llm, shards = llm_payloads(runs, selection or Selection(), tau=tau, weights=weights)
     boards = []
     for b_i, (path, _) in enumerate(p for p in kinds if p[1] == "board"):
-        part, more = board_payload(read_leaderboard(path), b_i, path.name, data)
+        part, more = board_payload(read_leaderboard(path), b_i, _board_label(path), data or board_input(path))
         boards.append(part)
         shards.update((name, dumps(payload)) for name, payload in more.items())
     index = {"schema": INDEX_SCHEMA, **llm, "boards": boards}
