@@ -154,6 +154,14 @@ def _echo_test(test: dict[str, Any]) -> None:
 @click.option("--no-static-checks", is_flag=True, help="Send every parsing candidate to the sandbox.")
 @click.option("--temperature", type=opt.FiniteFloat(), default=1.0, show_default=True)
 @click.option("--max-tokens-per-call", type=opt.AT_LEAST_1, default=2048, show_default=True)
+@click.option(
+    "--concurrency",
+    type=opt.AT_LEAST_1,
+    default=4,
+    show_default=True,
+    help="Requests in flight at once (each reserves its worst-case tokens and cost first).",
+)
+@click.option("--no-cache", is_flag=True, help="No RUN_DIR/cache.sqlite of the answers.")
 @opt.seed_option(0, help="Master seed of every random choice.")
 @click.option("--api-key-env", default="OPENAI_API_KEY", show_default=True)
 @opt.seconds_option("--request-timeout", 120.0, help="Seconds per HTTP attempt.")
@@ -163,6 +171,7 @@ def discover_run(
     operator_weights: str,
     no_repair: bool,
     no_static_checks: bool,
+    no_cache: bool,
     timeout: float,
     request_timeout: float,
     **options: Any,
@@ -175,6 +184,7 @@ def discover_run(
         operator_weights=_weights(operator_weights),
         repair=not no_repair,
         static_checks=not no_static_checks,
+        cache=not no_cache,
         timeout_s=timeout,
         request_timeout_s=request_timeout,
         stop=StopRules(**budgets),

@@ -36,6 +36,8 @@ HOSTILE = (
     "syntax_error",
 )
 EDITS = ("improve", "neutral", "worsen")
+#: the ``system_fingerprint`` of every answer: reports tell a dry run from a model by it
+FINGERPRINT = "schedbench-mutate"
 
 _FENCE = re.compile(r"```python\n(.*?)```", re.DOTALL)
 _SIGNATURE = re.compile(r"Signature: (def (\w+)\((.*?)\):)")
@@ -167,6 +169,7 @@ class MutateConfig:
     hostile_dir: str = "/tmp"
     improve: float = 0.5
     neutral: float = 0.25
+    latency_s: float = 0.0  # seconds before each answer (to see requests overlap)
 
 
 def _draw(config: MutateConfig, prompt: str, request_seed: object) -> tuple[float, int]:
@@ -319,6 +322,7 @@ def mutate_reply(request: Mapping[str, object], config: MutateConfig) -> bytes:
         "object": "chat.completion",
         "created": 0,
         "model": request.get("model", "schedbench-mutate"),
+        "system_fingerprint": FINGERPRINT,
         "choices": [
             {"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}
         ],
