@@ -91,19 +91,32 @@ def _echo(summary: RunSummary) -> None:
         _echo_test(summary.test)
 
 
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value:.4f}%"
+
+
 def _echo_test(test: dict[str, Any]) -> None:
     metrics = test["metrics"]
-    fitness = "invalid" if metrics["fitness"] is None else f"{metrics['fitness']:.4f}%"
-    paper = "-" if metrics["paper_gap"] is None else f"{metrics['paper_gap']:.4f}%"
+    fitness = "invalid" if metrics["fitness"] is None else _pct(metrics["fitness"])
+    gap = test.get("train_minus_val")
     click.echo(
         f"test ({test['instances']} instances, run {test['evaluations']} time(s)): pick {fitness} "
-        f"(paper metric {paper})"
+        f"(paper metric {_pct(metrics['paper_gap'])}); train {_pct(test.get('train_fitness'))}, "
+        f"validation {_pct(test.get('val_fitness'))}, train - validation "
+        f"{'-' if gap is None else f'{gap:+.4f}'}"
     )
     for rule, row in sorted(test["builtins"].items(), key=lambda kv: kv[1]["fitness"]):
         wtl = row.get("pick_vs") or {}
         click.echo(
-            f"  {rule:10} {row['fitness']:10.4f}%  pick win/tie/loss {wtl.get('win', '-')}/"
-            f"{wtl.get('tie', '-')}/{wtl.get('loss', '-')}"
+            f"  {rule:14} {row['fitness']:10.4f}%  paper {_pct(row['paper_gap']):>10}  pick win/tie/loss "
+            f"{wtl.get('win', '-')}/{wtl.get('tie', '-')}/{wtl.get('loss', '-')}"
+        )
+    meta = test.get("metamorphic_on_val")
+    if meta:
+        click.echo(
+            f"metamorphic checks on validation ({meta['instances']} instances): relabelled jobs changed "
+            f"{meta['changed']['relabel']}, doubled times changed {meta['changed']['scale']}; flags: "
+            f"{', '.join(meta['flags']) or 'none'}"
         )
 
 
@@ -214,9 +227,11 @@ def discover_test(run_dir: str, force: bool) -> None:
 @click.argument("run_dir", type=click.Path(exists=True, file_okay=False))
 @click.option("--compare", multiple=True, type=click.Path(exists=True, file_okay=False), help="Other runs.")
 @opt.output_option(help="Markdown file (default RUN_DIR/report.md).", required=False)
-def discover_report(run_dir: str, compare: tuple[str, ...], output: str | None) -> None:
-    """Write the Markdown report of RUN_DIR (control arms side by side with --compare)."""
-    click.echo(write_report(run_dir, compare, output))
+@click.option("--no-plots", is_flag=True, help="No PNG curves beside the Markdown.")
+def discover_report(run_dir: str, compare: tuple[str, ...], output: str | None, no_plots: bool) -> None:
+    """Write the report of RUN_DIR: Markdown and best-so-far curves (control arms side by side with
+    --compare)."""
+    click.echo(write_report(run_dir, compare, output, plots=not no_plots))
 
 
 @discover.command("export")
