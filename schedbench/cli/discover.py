@@ -17,7 +17,21 @@ from schedbench.reports.discover import write_report
 
 @click.group()
 def discover() -> None:
-    """Evolve heuristics (plug-in rules) with any OpenAI-compatible LLM, scored on held-out references."""
+    """Evolve heuristics (plug-in rules) with any OpenAI-compatible LLM, scored on held-out references.
+
+    \b
+    A dry run offline (the mutate server is a script, not a model):
+      schedbench llm serve-baseline --mode mutate --port 8011 &
+      schedbench discover run train.jsonl --val val.jsonl --test test.jsonl \\
+          --references refs.jsonl --base-url http://127.0.0.1:8011/v1 --model mutate \\
+          --seed-rule edd --max-samples 60 -o runs/evolve
+      schedbench discover run ... --strategy random -o runs/random   # a control arm
+      schedbench discover report runs/evolve --compare runs/random
+      schedbench discover export runs/evolve -o rules/   # for leaderboard --plugin
+
+    refs.jsonl is `schedbench solve` output covering all three splits, which must not share an
+    instance. See the README's "Discovering heuristics" section.
+    """
 
 
 def _weights(text: str) -> dict[str, float]:
@@ -138,7 +152,10 @@ def _echo_test(test: dict[str, Any]) -> None:
 @click.option("--interface", default="priority", show_default=True, help="priority or sequence (SMTT).")
 @click.option("--scheme", default=None, help="JSSP: active|nondelay; RCPSP: serial|parallel.")
 @click.option(
-    "--seed-rule", default=None, help="The seed the random arm starts from (default: EDD, SPT or LFT)."
+    "--seed-rule",
+    default=None,
+    help="The rule every request of the random arm starts from (default: EDD, SPT or LFT); evolve and "
+    "hillclimb start from all the seeds, the built-in rules, scored first.",
 )
 @click.option("--strategy", type=click.Choice(STRATEGIES), default="evolve", show_default=True)
 @click.option("--islands", type=opt.AT_LEAST_1, default=4, show_default=True)

@@ -10,6 +10,12 @@ prompt. An answer is, by a hash draw,
 - **improving**: the next rung of a ladder of known rules (SMTT: EDD -> MDD -> an MDDC-like urgency);
 - **neutral**: the parent with a comment or a docstring added (same AST) or its scores doubled;
 - **worsening**: the parent with its scores negated.
+
+What it is not: a model. Its "improvements" are known rules written out in advance, so a run against it
+beating MDD is true by construction; it shows that the loop's plumbing (prompts, parsing, deduplication,
+the islands, validation, the one test, resume, the budgets and the sandbox's failure codes) does what it
+says, and nothing about what any LLM would find. Every answer carries ``system_fingerprint``
+:data:`FINGERPRINT`, and ``discover report`` labels such runs a dry run.
 """
 
 from __future__ import annotations

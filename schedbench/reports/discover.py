@@ -159,7 +159,7 @@ def discover_view(run_dir: str) -> dict[str, Any]:
       ``max_samples``, ``max_tokens``, ...), ``stop`` (reason, None while running), ``pick`` (candidate
       id or None), ``pick_val`` (its validation fitness), ``spent`` (the counters at the stop:
       ``samples``, ``evals``, ``tokens``, ``cost``, ``duplicates``, ``invalid``, ...), ``dry_run`` (True
-      when an answer came from the mutate server).
+      when an answer came from the mutate server), ``priced`` (whether a price table gave costs).
     - ``series``: one dict per answered request, in order, row 0 being the seeds before any request:
       ``sample`` (requests answered so far), ``tokens`` and ``cost`` (running totals; cost 0 without a
       price table), ``best_train`` and ``best_val`` (best train / validation fitness so far, percent; None
@@ -223,6 +223,7 @@ def discover_view(run_dir: str) -> dict[str, Any]:
             "pick_val": None if stop is None else stop.get("pick_val"),
             "spent": None if stop is None else stop["budget"],
             "dry_run": dry,
+            "priced": bool(config.get("price_table")),
         },
         "series": _series(events),
         "outcomes": dict(sorted(outcomes.items())),
@@ -258,14 +259,14 @@ def _table(head: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]:
     return out + [""]
 
 
-def _improvements(series: Sequence[Mapping[str, Any]]) -> list[tuple[object, ...]]:
+def _improvements(series: Sequence[Mapping[str, Any]], priced: bool) -> list[tuple[object, ...]]:
     """The rows of the series where a best-so-far value changed (and the last one)."""
     out: list[tuple[object, ...]] = []
     last: tuple[object, object] | None = None
     for k, row in enumerate(series):
         now = (row["best_train"], row["best_val"])
         if now != last or k == len(series) - 1:
-            cost = f"{row['cost']:.5f}"
+            cost = f"{row['cost']:.5f}" if priced else "-"
             out.append((row["sample"], row["tokens"], cost, row["best_train"], row["best_val"]))
             last = now
     return out
@@ -303,7 +304,8 @@ def markdown(run_dir: str, compare: Sequence[str] = (), plots: Sequence[str] = (
         f"- problem {run['problem']} ({run['interface']}), strategy {run['strategy']}, model {run['model']}, "
         f"sandbox {run['sandbox']}, template {run['template']}, {run['concurrency']} request(s) in flight",
         f"- stopped: {run['stop']}; {spent.get('samples', 0)} samples, {spent.get('evals', 0)} evaluations, "
-        f"{spent.get('tokens', 0)} tokens, {_f(spent.get('cost'), 4)} USD",
+        f"{spent.get('tokens', 0)} tokens, "
+        + (f"{spent.get('cost', 0):.4f} USD" if run["priced"] else "no price table"),
         f"- pick {run['pick']} (validation fitness {_f(run['pick_val'])})",
         "",
         "## Best fitness so far",
@@ -311,7 +313,8 @@ def markdown(run_dir: str, compare: Sequence[str] = (), plots: Sequence[str] = (
     ]
     lines += [f"![{Path(p).stem}]({Path(p).name})" for p in plots] + ([""] if plots else [])
     lines += _table(
-        ["samples", "tokens", "cost USD", "best train %", "best val %"], _improvements(view["series"])
+        ["samples", "tokens", "cost USD", "best train %", "best val %"],
+        _improvements(view["series"], run["priced"]),
     )
     lines += ["## Candidates by outcome and failure code", ""]
     total = max(view["candidates"], 1)
