@@ -22,10 +22,8 @@ def _config(splits: dict[str, str], url: str, run_dir: Path, **over: object) -> 
         run_dir=str(run_dir),
         base_url=url,
         model="mutate",
-        islands=2,
-        pop_size=4,
         stop=stop,  # type: ignore[arg-type]
-        **over,  # type: ignore[arg-type]
+        **{"islands": 2, "pop_size": 4, **over},  # type: ignore[arg-type]
     )
 
 
@@ -112,3 +110,24 @@ def test_a_resumed_run_takes_answers_it_never_logged_from_the_cache(smtt_splits,
     assert [without_timing(e) for e in again] == whole
     hits = [e["timing"].get("cache_hit") for e in again if e["type"] == "llm_response"]
     assert hits[-4:] == [True] * 4
+
+
+@pytest.mark.parametrize(
+    "rule, stop, check",
+    [
+        ("max_evals", StopRules(max_samples=100, max_evals=6), lambda b: 6 <= b["evals"] < 6 + 4 * 2),
+        ("max_wall", StopRules(max_samples=100, max_wall_s=0.001), lambda b: b["samples"] == 0),
+        ("patience", StopRules(max_samples=200, patience=2), lambda b: b["val_stale"] >= 2),
+        ("target_gap", StopRules(max_samples=200, target_gap=50.0), lambda b: b["val_rounds"] >= 1),
+    ],
+)
+def test_every_stop_rule_stops_the_run_with_its_reason(
+    rule, stop, check, smtt_splits, mutate_server, tmp_path
+):
+    with mutate_server(hostile_rate=0.0) as server:
+        summary = run_discover(
+            _config(smtt_splits, server.url, tmp_path / "run", stop=stop, islands=2, pop_size=2, val_every=1)
+        )
+    assert summary.stop_reason == rule and check(summary.budget), summary.budget
+    stops = [e for e in read_events(str(tmp_path / "run")) if e["type"] == "stop"]
+    assert [s["reason"] for s in stops] == [rule]

@@ -80,6 +80,9 @@ def test_jssp_and_rcpsp_run_end_to_end(problem, jssp_splits, rcpsp_splits, mutat
     assert f'SCHEME = "{scheme}"' in rule.read_text()
     cli_run("leaderboard", splits["train"], "--references", splits["references"], "--heuristics", "all",
             "--plugin", str(rule), "-o", str(tmp_path / "board"), "--no-plots", "--no-progress", "-j", "1")  # fmt: skip
+    cli_run("discover", "report", str(tmp_path / "run"), "--no-plots")
+    report = (tmp_path / "run" / "report.md").read_text()
+    assert "Metamorphic checks of the pick on validation" in report and "Gap % per class" in report
 
 
 def test_serve_baseline_mutate_mode_answers_a_discovery_prompt(tmp_path):

@@ -107,7 +107,11 @@ def test_exact_duplicates_are_never_evaluated_again(evolved):
 
 def test_no_file_of_the_run_holds_the_api_key_nor_a_prompt_validation_data(evolved, smtt_splits):
     _, run_dir = evolved
-    val_names = [json.loads(line)["name"] for line in Path(smtt_splits["val"]).read_text().splitlines()]
+    val_names = [
+        json.loads(line)["name"]
+        for split in ("val", "test")
+        for line in Path(smtt_splits[split]).read_text().splitlines()
+    ]
     for path in run_dir.rglob("*"):
         if path.is_file():
             text = path.read_text(errors="replace")
