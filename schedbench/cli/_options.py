@@ -33,6 +33,12 @@ class FiniteFloat(click.FloatRange):
             self.fail(f"{value!r} is not a finite number.", param, ctx)
         return super().convert(number, param, ctx)
 
+    def _describe_range(self) -> str:
+        """Click shows an unbounded range as 'x<=None'; say what is checked instead."""
+        if self.min is None and self.max is None:
+            return "finite"
+        return super()._describe_range()
+
 
 POSITIVE = FiniteFloat(min=0, min_open=True)
 NON_NEGATIVE = FiniteFloat(min=0)

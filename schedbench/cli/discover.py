@@ -25,7 +25,21 @@ from schedbench.reports.discover import write_report
 
 @click.group()
 def discover() -> None:
-    """Evolve heuristics (plug-in rules) with any OpenAI-compatible LLM, scored on held-out references."""
+    """Evolve heuristics (plug-in rules) with any OpenAI-compatible LLM, scored on held-out references.
+
+    \b
+    A dry run offline (the mutate server is a script, not a model):
+      schedbench llm serve-baseline --mode mutate --port 8011 &
+      schedbench discover run train.jsonl --val val.jsonl --test test.jsonl \\
+          --references refs.jsonl --base-url http://127.0.0.1:8011/v1 --model mutate \\
+          --seed-rule edd --max-samples 60 -o runs/evolve
+      schedbench discover run ... --strategy random -o runs/random   # a control arm
+      schedbench discover report runs/evolve --compare runs/random
+      schedbench discover export runs/evolve -o rules/   # for leaderboard --plugin
+
+    refs.jsonl is `schedbench solve` output covering all three splits, which must not share an
+    instance. See the README's "Discovering heuristics" section.
+    """
 
 
 def _weights(text: str) -> dict[str, float]:
@@ -108,19 +122,32 @@ def _echo(summary: RunSummary) -> None:
         _echo_test(summary.test)
 
 
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value:.4f}%"
+
+
 def _echo_test(test: dict[str, Any]) -> None:
     metrics = test["metrics"]
-    fitness = "invalid" if metrics["fitness"] is None else f"{metrics['fitness']:.4f}%"
-    paper = "-" if metrics["paper_gap"] is None else f"{metrics['paper_gap']:.4f}%"
+    fitness = "invalid" if metrics["fitness"] is None else _pct(metrics["fitness"])
+    gap = test.get("train_minus_val")
     click.echo(
         f"test ({test['instances']} instances, run {test['evaluations']} time(s)): pick {fitness} "
-        f"(paper metric {paper})"
+        f"(paper metric {_pct(metrics['paper_gap'])}); train {_pct(test.get('train_fitness'))}, "
+        f"validation {_pct(test.get('val_fitness'))}, train - validation "
+        f"{'-' if gap is None else f'{gap:+.4f}'}"
     )
     for rule, row in sorted(test["builtins"].items(), key=lambda kv: kv[1]["fitness"]):
         wtl = row.get("pick_vs") or {}
         click.echo(
-            f"  {rule:10} {row['fitness']:10.4f}%  pick win/tie/loss {wtl.get('win', '-')}/"
-            f"{wtl.get('tie', '-')}/{wtl.get('loss', '-')}"
+            f"  {rule:14} {row['fitness']:10.4f}%  paper {_pct(row['paper_gap']):>10}  pick win/tie/loss "
+            f"{wtl.get('win', '-')}/{wtl.get('tie', '-')}/{wtl.get('loss', '-')}"
+        )
+    meta = test.get("metamorphic_on_val")
+    if meta:
+        click.echo(
+            f"metamorphic checks on validation ({meta['instances']} instances): relabelled jobs changed "
+            f"{meta['changed']['relabel']}, doubled times changed {meta['changed']['scale']}; flags: "
+            f"{', '.join(meta['flags']) or 'none'}"
         )
 
 
@@ -142,7 +169,10 @@ def _echo_test(test: dict[str, Any]) -> None:
 @click.option("--interface", default="priority", show_default=True, help="priority or sequence (SMTT).")
 @click.option("--scheme", default=None, help="JSSP: active|nondelay; RCPSP: serial|parallel.")
 @click.option(
-    "--seed-rule", default=None, help="The seed the random arm starts from (default: EDD, SPT or LFT)."
+    "--seed-rule",
+    default=None,
+    help="The rule every request of the random arm starts from (default: EDD, SPT or LFT); evolve and "
+    "hillclimb start from all the seeds, the built-in rules, scored first.",
 )
 @click.option("--strategy", type=click.Choice(STRATEGIES), default="evolve", show_default=True)
 @click.option("--islands", type=opt.AT_LEAST_1, default=4, show_default=True)
@@ -177,6 +207,14 @@ def _echo_test(test: dict[str, Any]) -> None:
 @click.option("--no-static-checks", is_flag=True, help="Send every parsing candidate to the sandbox.")
 @click.option("--temperature", type=opt.FiniteFloat(), default=1.0, show_default=True)
 @click.option("--max-tokens-per-call", type=opt.AT_LEAST_1, default=2048, show_default=True)
+@click.option(
+    "--concurrency",
+    type=opt.AT_LEAST_1,
+    default=4,
+    show_default=True,
+    help="Requests in flight at once (each reserves its worst-case tokens and cost first).",
+)
+@click.option("--no-cache", is_flag=True, help="No RUN_DIR/cache.sqlite of the answers.")
 @opt.seed_option(0, help="Master seed of every random choice.")
 @click.option("--api-key-env", default="OPENAI_API_KEY", show_default=True)
 @opt.seconds_option("--request-timeout", 120.0, help="Seconds per HTTP attempt.")
@@ -186,6 +224,7 @@ def discover_run(
     operator_weights: str,
     no_repair: bool,
     no_static_checks: bool,
+    no_cache: bool,
     timeout: float,
     request_timeout: float,
     **options: Any,
@@ -198,6 +237,7 @@ def discover_run(
         operator_weights=_weights(operator_weights),
         repair=not no_repair,
         static_checks=not no_static_checks,
+        cache=not no_cache,
         timeout_s=timeout,
         request_timeout_s=request_timeout,
         stop=StopRules(**budgets),
@@ -230,9 +270,11 @@ def discover_test(run_dir: str, force: bool) -> None:
 @click.argument("run_dir", type=click.Path(exists=True, file_okay=False))
 @click.option("--compare", multiple=True, type=click.Path(exists=True, file_okay=False), help="Other runs.")
 @opt.output_option(help="Markdown file (default RUN_DIR/report.md).", required=False)
-def discover_report(run_dir: str, compare: tuple[str, ...], output: str | None) -> None:
-    """Write the Markdown report of RUN_DIR (control arms side by side with --compare)."""
-    click.echo(write_report(run_dir, compare, output))
+@click.option("--no-plots", is_flag=True, help="No PNG curves beside the Markdown.")
+def discover_report(run_dir: str, compare: tuple[str, ...], output: str | None, no_plots: bool) -> None:
+    """Write the report of RUN_DIR: Markdown and best-so-far curves (control arms side by side with
+    --compare)."""
+    click.echo(write_report(run_dir, compare, output, plots=not no_plots))
 
 
 @discover.command("export")

@@ -79,6 +79,8 @@ class DiscoverConfig:
     request_timeout_s: float = 120.0
     deadline_s: float = 600.0
     max_attempts: int = 4
+    concurrency: int = 4  # requests in flight at once (a wave, chosen from the same population)
+    cache: bool = True  # RUN_DIR/cache.sqlite: answers kept as they arrive, reused on resume
 
     def to_json(self) -> dict[str, JsonValue]:
         out: dict[str, JsonValue] = asdict(self)
@@ -114,6 +116,8 @@ class DiscoverConfig:
         unknown = set(self.operator_weights) - set(OPERATORS)
         if unknown:
             raise SchedbenchError(f"unknown operator {sorted(unknown)[0]!r}; known: {', '.join(OPERATORS)}")
+        if self.concurrency < 1:
+            raise SchedbenchError("--concurrency must be at least 1", field="--concurrency")
         if not any(w > 0 for w in self.operator_weights.values()):
             raise SchedbenchError("at least one operator needs a positive weight", field="--operator-weights")
 

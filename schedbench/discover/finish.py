@@ -42,6 +42,11 @@ def run_test(run_dir: str, *, force: bool = False) -> dict[str, JsonValue]:
     if stop is None or stop.get("pick") is None:
         raise SchedbenchError("the run has not stopped with a pick yet (resume it first)", source=run_dir)
     pick = str(stop["pick"])
+    train_fitness = next(
+        (e["train"]["fitness"] for e in events if e.get("id") == pick and isinstance(e.get("train"), dict)),  # type: ignore[index]
+        None,
+    )
+    val_fitness = stop.get("pick_val")
     with OutputLock.for_dir(run_dir):
         loaded = load_splits(
             {"train": config.train, "val": config.val, "test": config.test}, config.references
@@ -75,6 +80,11 @@ def run_test(run_dir: str, *, force: bool = False) -> dict[str, JsonValue]:
                 "per_class": score.per_class,  # type: ignore[dict-item]
             },
             "builtins": rows,
+            "train_fitness": train_fitness,
+            "val_fitness": val_fitness,
+            "train_minus_val": None
+            if train_fitness is None or val_fitness is None
+            else float(train_fitness) - float(val_fitness),  # type: ignore[arg-type]
             "metamorphic_on_val": metamorphic_check(pick_path, loaded["val"], limits),
         }
         journal = Journal(Path(run_dir) / "events.jsonl", level)

@@ -23,10 +23,23 @@ class Journal:
         self.pos = 0
         self.appender = JsonlAppender(path, key="record", check=check_discover_event, what="discover events")
         self.seq = len(self.old)
+        self.answered = {str(e["req"]) for e in self.old if e["type"] == "llm_response"}
 
-    def has_logged(self, kind: str) -> bool:
-        """Whether the next step of type ``kind`` is already in the log (earlier stops skipped)."""
-        return any(not self._skippable(old, kind, 0) for old in self.old[self.pos :])
+    def logged_requests(self) -> list[dict[str, JsonValue]] | None:
+        """The ``llm_request`` events logged next (end-of-run events passed by), when the log goes on
+        after them: those requests were all sent, so a resumed run sends exactly these. None when the
+        log ends there (or before): the run was killed while sending, and plans the requests afresh."""
+        pos = self.pos
+        while pos < len(self.old) and self._skippable(self.old[pos], "llm_request", 0):
+            pos += 1
+        end = pos
+        while end < len(self.old) and self.old[end]["type"] == "llm_request":
+            end += 1
+        return self.old[pos:end] if end < len(self.old) else None
+
+    def has_answer(self, req: str) -> bool:
+        """Whether the log holds the response to request ``req`` (a resumed run does not send it again)."""
+        return req in self.answered
 
     @staticmethod
     def _skippable(old: Mapping[str, JsonValue], kind: str, gen: int | None) -> bool:

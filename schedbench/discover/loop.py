@@ -1,22 +1,23 @@
 """The discovery loop: steady-state islands, EoH-style operators, one repair round, validation, stop rules.
 
 Every choice is drawn from ``numpy.random.default_rng([seed, gen, island, slot, purpose])``, so nothing
-random needs saving. Each step of the loop (a seed scored, a request sent, an answer received, a
-candidate scored, a generation closed, a validation round, the stop) is one line of ``events.jsonl``;
-resuming a run re-runs the loop from the start and, for each step already in the log, takes the logged
-result instead of doing the work again, so a killed and resumed run makes the same choices and writes the
-same events (timestamps and timings aside) as an uninterrupted one.
+random needs saving. Requests go out in waves of up to ``--concurrency``, all chosen from the population
+as it stands before the wave (a wave never crosses a generation), and their answers are scored in slot
+order, so the run does not depend on which answer arrives first. Each step (a seed scored, a request
+sent, an answer received, a candidate scored, a generation closed, a validation round, the stop) is one
+line of ``events.jsonl``; resuming a run re-runs the loop from the start and, for each step already in the
+log, takes the logged result instead of doing the work again, so a killed and resumed run makes the same
+choices and writes the same events (timestamps and timings aside) as an uninterrupted one.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import math
 import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +27,8 @@ from schedbench.datasets.files import write_text_atomic
 from schedbench.datasets.jsonl import JsonValue
 from schedbench.datasets.labels import instance_size
 from schedbench.datasets.locks import OutputLock
+from schedbench.discover.asking import Asker, Request
+from schedbench.discover.budget import NOTHING, Budget, Reservation, stop_reason
 from schedbench.discover.candidate import (
     Failure,
     ast_hash,
@@ -42,7 +45,8 @@ from schedbench.discover.config import (
     read_run_config,
 )
 from schedbench.discover.finish import run_test
-from schedbench.discover.journal import Journal, store_text
+from schedbench.discover.journal import Journal
+from schedbench.discover.population import Candidate, Population, best_validated
 from schedbench.discover.prompts import (
     OPERATORS,
     REPAIR,
@@ -62,55 +66,13 @@ from schedbench.discover.scoring import (
     win_tie_loss,
 )
 from schedbench.discover.seeds import Seed, check_interface, entry_function, seeds
-from schedbench.llm_eval.client import ChatClient, RetryPolicy, resolve_api_key, usage_of
+from schedbench.llm_eval.cache import ResponseCache
+from schedbench.llm_eval.client import ChatClient, RetryPolicy, resolve_api_key
 from schedbench.llm_eval.manifest import load_price_table
 from schedbench.problems import SchedbenchError, SmttInstance
-from schedbench.records.discover import (
-    DISCOVER_RUN,
-)
+from schedbench.records.discover import DISCOVER_RUN
 
 _PURPOSE = {"operator": 1, "parents": 2, "request": 3, "repair": 4}
-
-
-@dataclass
-class Candidate:
-    """A scored program of the run (a seed or a model's answer)."""
-
-    id: str
-    code: str
-    ast_hash: str
-    train: Score
-    operator: str
-    parents: list[str]
-    builtin: str | None = None
-    slot: int | None = None
-
-    @property
-    def cluster(self) -> tuple[int, ...]:
-        return tuple(self.train.objectives)
-
-    def key(self) -> tuple[float, int, str]:
-        assert self.train.fitness is not None
-        return (self.train.fitness, len(self.code), self.id)
-
-
-@dataclass
-class Budget:
-    samples: int = 0
-    evals: int = 0
-    tokens: int = 0
-    cost: float = 0.0
-    duplicates: int = 0
-    invalid: int = 0
-    invalid_streak: int = 0
-    transport_streak: int = 0
-    val_rounds: int = 0
-    val_stale: int = 0
-
-    def to_json(self) -> dict[str, JsonValue]:
-        out: dict[str, JsonValue] = asdict(self)
-        out["cost"] = round(self.cost, 6)
-        return out
 
 
 @dataclass
@@ -167,9 +129,10 @@ class Run:
                 + ", ".join(names),
                 field="--seed-rule",
             )
-        self.prices = load_price_table(config.price_table, config.model) if config.price_table else None
-        if config.stop.max_cost is not None and self.prices is None:
+        prices = load_price_table(config.price_table, config.model) if config.price_table else None
+        if config.stop.max_cost is not None and prices is None:
             raise SchedbenchError("--max-cost needs --price-table", field="--max-cost")
+        self.asker = Asker(config, self.dir, prices)
         sizes = [instance_size(i) for i in self.train.instances]
         self.ctx = PromptContext(
             problem=self.problem,
@@ -181,10 +144,8 @@ class Run:
             train_classes=len(set(self.train.classes())),
         )
         self.limits = config.limits()
-        self.store: dict[str, Candidate] = {}
-        self.by_ast: dict[str, str] = {}  # normalised AST hash -> the first candidate evaluated with it
-        self.failed_ast: dict[str, tuple[str, JsonValue]] = {}  # ... of invalid ones: id and failure
-        self.islands: list[list[str]] = [[] for _ in range(config.islands)]
+        size = 1 if config.strategy == "hillclimb" else config.pop_size
+        self.pop = Population(config.islands, size)
         self.budget = Budget()
         self.validated: dict[str, float | None] = {}
         self.best_val: float | None = None
@@ -235,7 +196,7 @@ class Run:
                 "already holds a discover run; use `schedbench discover resume` or another -o directory",
                 source=str(self.dir),
             )
-        for sub in ("prompts", "responses", "candidates"):
+        for sub in ("prompts", "responses", "candidates", "state"):
             (self.dir / sub).mkdir(parents=True, exist_ok=True)
         write_text_atomic(path, json.dumps(run_json, indent=1) + "\n")
         for rule in builtin_rules(self.problem):
@@ -249,7 +210,7 @@ class Run:
         if self.builtin_train:
             best = [min(v) for v in zip(*self.builtin_train.values(), strict=True)]
             metrics["vs_best_builtin"] = win_tie_loss(score.objectives, best)
-        return metrics
+        return metrics  # type: ignore[return-value]
 
     def _file_text(self, cid: str, code: str, operator: str, parents: Sequence[str]) -> str:
         head = (
@@ -264,23 +225,6 @@ class Run:
         if not path.exists():
             write_text_atomic(path, self._file_text(cid, code, operator, parents))
         return score_plugin(str(path), self.train, self.limits)
-
-    def _add(self, cand: Candidate) -> None:
-        self.store[cand.id] = cand
-        self.by_ast.setdefault(cand.ast_hash, cand.id)
-
-    def _insert(self, island: int, cand: Candidate) -> None:
-        """Keep the best `pop_size` of the island, one per behavioural cluster (the shortest program)."""
-        members = [self.store[i] for i in self.islands[island]]
-        same = [m for m in members if m.cluster == cand.cluster]
-        if same:
-            if same[0].key() <= cand.key():
-                return
-            members.remove(same[0])
-        members.append(cand)
-        members.sort(key=Candidate.key)
-        size = 1 if self.config.strategy == "hillclimb" else self.config.pop_size
-        self.islands[island] = [m.id for m in members[:size]]
 
     # -- the seed population ----------------------------------------------------------------------
     def _seed(self, journal: Journal) -> None:
@@ -297,7 +241,7 @@ class Run:
                     "rule": seed.name,
                     "builtin": seed.builtin,
                     "status": "valid" if score.valid else "invalid",
-                    "failure": failure,
+                    "failure": failure,  # type: ignore[dict-item]
                     "train": self._train_metrics(score) if score.valid else None,
                 }
                 return data, {"eval_s": round(score.seconds, 4)}
@@ -307,185 +251,116 @@ class Run:
                 raise SchedbenchError(f"seed rule {seed.name} fails on the train split: {event['failure']}")
             train = Score.from_metrics(event["train"])  # type: ignore[arg-type]
             cand = Candidate(cid, seed.source, ast_hash(seed.source) or cid, train, "seed", [], seed.builtin)
-            self._add(cand)
+            self.pop.add(cand)
             for island in range(self.config.islands):
-                self._insert(island, cand)
+                self.pop.insert(island, cand)
             self.budget.evals += 1
 
     # -- choosing ----------------------------------------------------------------------------------
-    def _rank_pick(self, rng: np.random.Generator, members: list[str], k: int) -> list[str]:
-        """k distinct parents by rank (p proportional to 1 / (rank + 1 + N)), returned worst to best."""
-        ranked = sorted(members, key=lambda i: self.store[i].key())
-        n = len(ranked)
-        weights = np.array([1.0 / (r + 1 + n) for r in range(n)])
-        k = min(k, n)
-        picks = rng.choice(n, size=k, replace=False, p=weights / weights.sum())
-        return [ranked[int(r)] for r in sorted(picks, reverse=True)]
-
     def _choose(self, slot: int, gen: int, island: int) -> tuple[str, list[str]]:
         cfg = self.config
         if cfg.strategy == "random":
-            return "e1", [self._seed_id()]
+            seed = next(s for s in self.seeds if s.name == cfg.seed_rule)
+            return "e1", [code_id(seed.source)]
         if cfg.strategy == "hillclimb":
-            return "m1", [self.islands[island][0]]
+            return "m1", [self.pop.best(island).id]
         ops = [op for op in OPERATORS if cfg.operator_weights.get(op, 0) > 0]
         weights = np.array([cfg.operator_weights[op] for op in ops])
         operator = ops[
             int(rng_for(cfg.seed, gen, island, slot, "operator").choice(len(ops), p=weights / weights.sum()))
         ]
-        members = self.islands[island]
         k = 2 if operator in ("e1", "e2") else 1
-        if operator == "e2" and len(members) < 2:
+        if operator == "e2" and len(self.pop.islands[island]) < 2:
             operator, k = "m1", 1
-        return operator, self._rank_pick(rng_for(cfg.seed, gen, island, slot, "parents"), members, k)
+        return operator, self.pop.rank_pick(rng_for(cfg.seed, gen, island, slot, "parents"), island, k)
 
-    def _seed_id(self) -> str:
-        seed = next(s for s in self.seeds if s.name == self.config.seed_rule)
-        return code_id(seed.source)
-
-    # -- one request and its candidate ---------------------------------------------------------------
-    def _parents(self, ids: Sequence[str]) -> list[Parent]:
-        out = []
-        for i in ids:
-            c = self.store[i]
-            assert c.train.fitness is not None
-            out.append(Parent(c.code, c.train.fitness, c.train.per_class))
-        return out
-
-    def _request_seed(self, gen: int, island: int, slot: int, round_: int) -> int:
-        purpose = "request" if round_ == 0 else "repair"
-        return int(rng_for(self.config.seed, gen, island, slot, purpose).integers(0, 2**31 - 1))
-
-    async def _ask(
+    def _request(
         self,
-        journal: Journal,
-        client: ChatClient,
         slot: int,
         gen: int,
         island: int,
         operator: str,
         parents: list[str],
-        round_: int,
         failed: tuple[str, Failure] | None = None,
-    ) -> tuple[str | None, dict[str, JsonValue]]:
-        """Send one request (or replay it); returns the answer text (None on a transport failure)."""
-        cfg = self.config
-        req = f"{slot}.{round_}"
-        messages = build_messages(
-            self.ctx, operator, self._parents(parents), *(failed if failed else (None, None))
-        )
-        prompt_text = json.dumps(messages, ensure_ascii=False, indent=1)
-        request_seed = self._request_seed(gen, island, slot, round_)
+    ) -> Request:
+        """The request of a slot (round 0) or of its repair (round 1, with the failed code)."""
+        shown = []
+        for i in parents:
+            c = self.pop.store[i]
+            assert c.train.fitness is not None
+            shown.append(Parent(c.code, c.train.fitness, c.train.per_class))
+        messages = build_messages(self.ctx, operator, shown, *(failed if failed else (None, None)))
+        round_ = 0 if failed is None else 1
+        purpose = "request" if round_ == 0 else "repair"
+        seed = int(rng_for(self.config.seed, gen, island, slot, purpose).integers(0, 2**31 - 1))
+        return self.asker.request(slot, gen, island, round_, operator, parents, messages, seed)
 
-        def request() -> tuple[dict[str, JsonValue], dict[str, JsonValue]]:
-            prompt_sha = store_text(self.dir / "prompts", prompt_text)
-            reserved = self._reserve(len(prompt_text))
-            return {
-                "req": req,
-                "operator": operator,
-                "parents": list(parents),
-                "prompt_sha": prompt_sha[:16],
-                "prompt_chars": len(prompt_text),
-                "temperature": cfg.temperature,
-                "seed": request_seed,
-                "max_tokens": cfg.max_tokens_per_call,
-                "reserved_cost": reserved,
-                "template": TEMPLATE_HASH,
-            }, {}
-
-        journal.emit("llm_request", request, slot=slot, gen=gen, island=island)
-        self.budget.samples += 1
-
-        async def call() -> tuple[dict[str, JsonValue], dict[str, JsonValue], str | None]:
-            params: dict[str, JsonValue] = {
-                "model": cfg.model,
-                "messages": messages,  # type: ignore[dict-item]
-                "max_tokens": cfg.max_tokens_per_call,
-                "seed": request_seed,
-            }
-            if cfg.temperature is not None:
-                params["temperature"] = cfg.temperature
-            result = await client.complete(params, label=req)
-            if not result.ok or result.body is None:
-                data: dict[str, JsonValue] = {
-                    "req": req,
-                    "status": "error",
-                    "error_class": result.error_class,
-                    "error": result.error,
-                    "finish_reason": None,
-                    "prompt_tokens": 0,
-                    "completion_tokens": 0,
-                    "estimated": False,
-                    "cost": 0.0,
-                    "response_sha": None,
-                }
-                return data, {"elapsed_s": result.elapsed_s}, None
-            choice = result.body["choices"][0]
-            message = choice.get("message") if isinstance(choice, dict) else None
-            content = message.get("content") if isinstance(message, dict) else None
-            text = content if isinstance(content, str) else ""
-            usage = usage_of(result.body)
-            estimated = usage["prompt_tokens"] is None or usage["completion_tokens"] is None
-            prompt_tokens = usage["prompt_tokens"] or math.ceil(len(prompt_text) / 4)
-            completion_tokens = usage["completion_tokens"] or math.ceil(len(text) / 4)
-            response_sha = store_text(self.dir / "responses", text)
-            data = {
-                "req": req,
-                "status": "ok",
-                "finish_reason": choice.get("finish_reason") if isinstance(choice, dict) else None,
-                "prompt_tokens": prompt_tokens,
-                "completion_tokens": completion_tokens,
-                "estimated": estimated,
-                "cost": self._cost(prompt_tokens, completion_tokens),
-                "response_sha": response_sha[:16],
-            }
-            return data, {"latency_s": result.latency_s, "elapsed_s": result.elapsed_s}, text
-
-        if journal.has_logged("llm_response"):
-            event = journal.emit("llm_response", lambda: ({}, {}), slot=slot, gen=gen, island=island)
-            text = None
-            if event["status"] == "ok":
-                text = (self.dir / "responses" / f"{event['response_sha']}.txt").read_text(encoding="utf-8")
-        else:
-            data, timing, text = await call()
-            event = journal.emit("llm_response", lambda: (data, timing), slot=slot, gen=gen, island=island)
-        tokens = event["prompt_tokens"] + event["completion_tokens"]  # type: ignore[operator]
-        self.budget.tokens += int(tokens)
-        self.budget.cost += float(event.get("cost") or 0.0)  # type: ignore[arg-type]
-        if event["status"] != "ok":
-            self.budget.transport_streak += 1
-            return None, event
-        self.budget.transport_streak = 0
-        return text, event
-
-    def _reserve(self, prompt_chars: int) -> float:
-        if self.prices is None:
-            return 0.0
-        return self._cost(math.ceil(prompt_chars / 4), self.config.max_tokens_per_call)
-
-    def _cost(self, prompt_tokens: int, completion_tokens: int) -> float:
-        if self.prices is None:
-            return 0.0
-        return round(
-            prompt_tokens * self.prices["input_per_1m"] / 1e6
-            + completion_tokens * self.prices["output_per_1m"] / 1e6,
-            8,
+    def _stop(self, reserved: Reservation = NOTHING) -> str | None:
+        return stop_reason(
+            self.config.stop,
+            self.budget,
+            elapsed_s=time.monotonic() - self.started,
+            best_val=self.best_val,
+            reserved=reserved,
         )
 
-    def _candidate(
-        self,
-        journal: Journal,
-        text: str,
-        req: str,
-        slot: int,
-        gen: int,
-        island: int,
-        operator: str,
-        parents: list[str],
-    ) -> tuple[dict[str, JsonValue], str | None]:
+    def _fits(
+        self, journal: Journal, planned: list[Request], round_: int
+    ) -> tuple[list[Request], str | None]:
+        """The planned requests that go out: on resume those the log has (it says what was sent), else
+        those the budget lets go out together (their worst case reserved), with the reason it stopped."""
+        logged = journal.logged_requests()
+        if logged is not None:
+            reqs = set()
+            for e in logged:
+                if not str(e["req"]).endswith(f".{round_}"):
+                    break
+                reqs.add(str(e["req"]))
+            if reqs or round_ == 1:
+                return [r for r in planned if r.req in reqs], None
+        out: list[Request] = []
+        reserved = NOTHING
+        for r in planned:
+            reason = self._stop(reserved + r.reservation)
+            if reason is not None:
+                return out, reason
+            out.append(r)
+            reserved = reserved + r.reservation
+        return out, None
+
+    # -- requests and their candidates -------------------------------------------------------------
+    async def _exchange(self, journal: Journal, wave: list[Request]) -> list[str | None]:
+        """Log the wave's requests, send them together, log the answers in slot order; their texts."""
+        for r in wave:
+            journal.emit(
+                "llm_request",
+                lambda r=r: (self.asker.request_fields(r), {}),  # type: ignore[misc]
+                slot=r.slot,
+                gen=r.gen,
+                island=r.island,
+            )
+            self.budget.samples += 1
+        todo = [r for r in wave if not journal.has_answer(r.req)]
+        answers = dict(zip([r.req for r in todo], await asyncio.gather(*(self.asker.call(r) for r in todo))))
+        texts: list[str | None] = []
+        for r in wave:
+            data, timing, text = answers.get(r.req, ({}, {}, None))
+            event = journal.emit(
+                "llm_response", lambda d=data, t=timing: (d, t), slot=r.slot, gen=r.gen, island=r.island
+            )
+            if r.req not in answers:
+                text = self.asker.logged_text(event)
+            self.budget.tokens += int(event["prompt_tokens"]) + int(event["completion_tokens"])  # type: ignore[arg-type]
+            self.budget.cost += float(event.get("cost") or 0.0)  # type: ignore[arg-type]
+            self.budget.transport_streak = 0 if event["status"] == "ok" else self.budget.transport_streak + 1
+            texts.append(text if event["status"] == "ok" else None)
+        return texts
+
+    def _candidate(self, journal: Journal, text: str, r: Request) -> tuple[dict[str, JsonValue], str | None]:
         """Extract, check, deduplicate and score the answer (or replay its event); returns the event and code."""
         code = extract_code(text)
         entry = entry_function(self.config.interface)
+        operator, parents = r.operator, list(r.parents)
 
         def compute() -> tuple[dict[str, JsonValue], dict[str, JsonValue]]:
             if self.config.static_checks:
@@ -493,10 +368,11 @@ class Run:
             else:
                 failure = parse_check(code)
             base: dict[str, JsonValue] = {
-                "req": req,
-                "parents": list(parents),
+                "req": r.req,
+                "parents": parents,  # type: ignore[dict-item]
                 "operator": operator,
                 "idea": idea_of(code or ""),
+                "code_chars": len(code or ""),
             }
             if failure is not None or code is None:
                 assert failure is not None
@@ -505,25 +381,21 @@ class Run:
                     "id": None if code is None else code_id(code),
                     "ast_hash": None if code is None else ast_hash(code),
                     "status": "rejected",
-                    "failure": failure.to_dict(),
+                    "failure": failure.to_dict(),  # type: ignore[dict-item]
                     "train": None,
-                    "code_chars": len(code or ""),
                 }, {}
             cid, digest = code_id(code), ast_hash(code)
             assert digest is not None
-            if digest in self.by_ast or digest in self.failed_ast:
-                original, failed = self.by_ast.get(digest), None
-                if original is None:
-                    original, failed = self.failed_ast[digest]
+            earlier = self.pop.seen(digest)
+            if earlier is not None:
                 return {
                     **base,
                     "id": cid,
                     "ast_hash": digest,
                     "status": "duplicate",
-                    "duplicate_of": original,
-                    "failure": failed,
+                    "duplicate_of": earlier[0],
+                    "failure": earlier[1],
                     "train": None,
-                    "code_chars": len(code),
                 }, {}
             score = self._evaluate(cid, code, operator, parents)
             return {
@@ -531,19 +403,18 @@ class Run:
                 "id": cid,
                 "ast_hash": digest,
                 "status": "valid" if score.valid else "invalid",
-                "failure": None if score.failure is None else score.failure.to_dict(),
+                "failure": None if score.failure is None else score.failure.to_dict(),  # type: ignore[dict-item]
                 "train": self._train_metrics(score) if score.valid else None,
-                "code_chars": len(code),
             }, {"eval_s": round(score.seconds, 4)}
 
-        event = journal.emit("candidate", compute, slot=slot, gen=gen, island=island)
+        event = journal.emit("candidate", compute, slot=r.slot, gen=r.gen, island=r.island)
         status = event["status"]
         if status in ("valid", "invalid"):
             self.budget.evals += 1
         if status == "duplicate":
             self.budget.duplicates += 1
         if status == "invalid":
-            self.failed_ast.setdefault(str(event["ast_hash"]), (str(event["id"]), event["failure"]))
+            self.pop.failed_ast.setdefault(str(event["ast_hash"]), (str(event["id"]), event["failure"]))
         if status in ("invalid", "rejected"):
             self.budget.invalid += 1
             self.budget.invalid_streak += 1
@@ -554,17 +425,46 @@ class Run:
             self.budget.invalid_streak = 0
             assert code is not None and isinstance(event["id"], str)
             train = Score.from_metrics(event["train"])  # type: ignore[arg-type]
-            cand = Candidate(
-                event["id"], code, str(event["ast_hash"]), train, operator, list(parents), slot=slot
-            )
-            self._add(cand)
+            cand = Candidate(event["id"], code, str(event["ast_hash"]), train, operator, parents, slot=r.slot)
+            self.pop.add(cand)
             if self.config.strategy != "random":
-                self._insert(island, cand)
+                self.pop.insert(r.island, cand)
         return event, code
+
+    async def _wave(self, journal: Journal, slot: int, end: int) -> tuple[int, str | None]:
+        """Plan, send and score one wave from ``slot`` (at most to ``end``), then its repairs; the
+        number of slots it used, and the stop rule that held it back when it used none."""
+        planned = []
+        for s in range(slot, min(end, slot + self.config.concurrency)):
+            gen, island = s // (self.config.islands * self.config.pop_size), s % self.config.islands
+            planned.append(self._request(s, gen, island, *self._choose(s, gen, island)))
+        wave, reason = self._fits(journal, planned, 0)
+        if not wave:
+            return 0, reason
+        repairs = []
+        for r, text in zip(wave, await self._exchange(journal, wave)):
+            if text is None:
+                continue
+            event, code = self._candidate(journal, text, r)
+            failure = event["failure"]
+            if (
+                self.config.repair
+                and event["status"] in ("invalid", "rejected")
+                and code is not None
+                and isinstance(failure, dict)
+                and failure["code"] != "no_code"
+            ):
+                why = Failure(str(failure["code"]), str(failure["detail"]), failure["instance_class"])  # type: ignore[arg-type]
+                repairs.append(self._request(r.slot, r.gen, r.island, REPAIR, list(r.parents), (code, why)))
+        repairs, _ = self._fits(journal, repairs, 1)
+        for r, text in zip(repairs, await self._exchange(journal, repairs)):
+            if text is not None:
+                self._candidate(journal, text, r)
+        return len(wave), None
 
     # -- validation --------------------------------------------------------------------------------
     def _validate(self, journal: Journal, round_: int, gen: int | None) -> None:
-        pool = sorted((c for c in self.store.values() if c.train.valid), key=Candidate.key)
+        pool = sorted((c for c in self.pop.store.values() if c.train.valid), key=Candidate.key)
         top: list[Candidate] = []
         seen: set[tuple[int, ...]] = set()
         for c in pool:
@@ -586,13 +486,13 @@ class Run:
                         "id": c.id,
                         "val_fitness": score.fitness,
                         "train_fitness": c.train.fitness,
-                        "failure": None if score.failure is None else score.failure.to_dict(),
+                        "failure": None if score.failure is None else score.failure.to_dict(),  # type: ignore[dict-item]
                         "per_class": score.per_class,  # type: ignore[dict-item]
                         "paper_gap": score.paper_gap,
                     }
                 )
             scored = {**self.validated, **{r["id"]: r["val_fitness"] for r in rows}}  # type: ignore[index]
-            best = _best_val(scored, self.store)
+            best = best_validated(scored, self.pop.store)  # type: ignore[arg-type]
             return {"round": round_, "final": gen is None, "candidates": rows, "best_val_id": best}, {
                 "eval_s": round(seconds, 4)
             }
@@ -602,54 +502,22 @@ class Run:
         for row in event["candidates"]:  # type: ignore[union-attr]
             self.validated[row["id"]] = row["val_fitness"]  # type: ignore[index]
             self.budget.evals += 1
-        best = _best_val(self.validated, self.store)
+        best = best_validated(self.validated, self.pop.store)
         self.best_val = None if best is None else self.validated[best]
         self.budget.val_rounds += 1
         improved = self.best_val is not None and (before is None or self.best_val < before - 1e-12)
         self.budget.val_stale = 0 if improved else self.budget.val_stale + 1
 
     def pick(self) -> str | None:
-        return _best_val(self.validated, self.store)
+        return best_validated(self.validated, self.pop.store)
 
-    # -- stop rules --------------------------------------------------------------------------------
-    def _stop_reason(self) -> str | None:
-        cfg, b = self.config, self.budget
-        reserve = self._reserve(4 * 2000) if self.prices else 0.0
-        checks = (
-            ("max_samples", b.samples >= cfg.stop.max_samples),
-            ("max_evals", cfg.stop.max_evals is not None and b.evals >= cfg.stop.max_evals),
-            (
-                "max_tokens",
-                cfg.stop.max_tokens is not None and b.tokens + cfg.max_tokens_per_call > cfg.stop.max_tokens,
-            ),
-            ("max_cost", cfg.stop.max_cost is not None and b.cost + reserve > cfg.stop.max_cost),
-            (
-                "max_wall",
-                cfg.stop.max_wall_s is not None and time.monotonic() - self.started >= cfg.stop.max_wall_s,
-            ),
-            ("patience", cfg.stop.patience is not None and b.val_stale >= cfg.stop.patience),
-            (
-                "target_gap",
-                cfg.stop.target_gap is not None
-                and self.best_val is not None
-                and self.best_val <= cfg.stop.target_gap,
-            ),
-            (
-                "invalid_streak",
-                cfg.stop.max_invalid_streak > 0 and b.invalid_streak >= cfg.stop.max_invalid_streak,
-            ),
-            (
-                "transport_failures",
-                cfg.stop.max_transport_failures > 0 and b.transport_streak >= cfg.stop.max_transport_failures,
-            ),
-        )
-        return next((name for name, hit in checks if hit), None)
+    def _generation(self, journal: Journal, gen: int, slot: int) -> None:
+        """Close a generation: its event, and the islands' snapshot in ``state/gen-<g>.json``."""
 
-    def _generation_event(self, journal: Journal, gen: int, slot: int) -> None:
         def compute() -> tuple[dict[str, JsonValue], dict[str, JsonValue]]:
             islands: list[JsonValue] = []
-            for members in self.islands:
-                best = self.store[members[0]]
+            for k, members in enumerate(self.pop.islands):
+                best = self.pop.best(k)
                 islands.append({"best_id": best.id, "best_fitness": best.train.fitness, "size": len(members)})
             return {
                 "islands": islands,
@@ -658,54 +526,28 @@ class Run:
             }, {"wall_s": round(time.monotonic() - self.started, 3)}
 
         journal.emit("generation", compute, slot=slot, gen=gen)
-
-    def _migrate(self) -> None:
-        bests = [self.store[m[0]] for m in self.islands]
-        for k, best in enumerate(bests):
-            self._insert((k + 1) % len(self.islands), best)
+        text = json.dumps({"gen": gen, "slot": slot, "islands": self.pop.snapshot()}, indent=1) + "\n"
+        write_text_atomic(self.dir / "state" / f"gen-{gen}.json", text)
+        write_text_atomic(self.dir / "state" / "latest.json", text)
 
     # -- the main loop -----------------------------------------------------------------------------
-    async def _loop(self, journal: Journal, client: ChatClient) -> str:
+    async def _loop(self, journal: Journal) -> str:
         cfg = self.config
         per_gen = cfg.islands * cfg.pop_size
         slot = 0
         while True:
-            reason = self._stop_reason()
+            reason = self._stop()
             if reason:
                 return reason
-            gen, island = slot // per_gen, slot % cfg.islands
-            operator, parents = self._choose(slot, gen, island)
-            text, response = await self._ask(journal, client, slot, gen, island, operator, parents, 0)
-            if text is not None:
-                event, code = self._candidate(
-                    journal, text, str(response["req"]), slot, gen, island, operator, parents
-                )
-                failure = event["failure"]
-                if (
-                    cfg.repair
-                    and event["status"] in ("invalid", "rejected")
-                    and code is not None
-                    and isinstance(failure, dict)
-                    and failure["code"] != "no_code"
-                    and self._stop_reason() is None
-                ):
-                    failed = (
-                        code,
-                        Failure(str(failure["code"]), str(failure["detail"]), failure["instance_class"]),
-                    )  # type: ignore[arg-type]
-                    text, response = await self._ask(
-                        journal, client, slot, gen, island, REPAIR, parents, 1, failed
-                    )
-                    if text is not None:
-                        self._candidate(
-                            journal, text, str(response["req"]), slot, gen, island, REPAIR, parents
-                        )
-            slot += 1
+            used, held = await self._wave(journal, slot, (slot // per_gen + 1) * per_gen)
+            if used == 0:
+                return held or "max_samples"
+            slot += used
             if slot % per_gen == 0:
                 done = slot // per_gen
                 if cfg.strategy == "evolve" and cfg.islands > 1 and done % cfg.migrate_every == 0:
-                    self._migrate()
-                self._generation_event(journal, done - 1, slot)
+                    self.pop.migrate()
+                self._generation(journal, done - 1, slot)
                 if done % cfg.val_every == 0:
                     self._validate(journal, self.budget.val_rounds, done - 1)
 
@@ -713,11 +555,16 @@ class Run:
         cfg = self.config
         key, _ = resolve_api_key(cfg.api_key_env)
         policy = RetryPolicy(max_attempts=cfg.max_attempts, total_deadline_s=cfg.deadline_s, max_delay_s=10.0)
-        client = ChatClient(cfg.base_url, api_key=key, timeout_s=cfg.request_timeout_s, policy=policy)
+        self.asker.client = ChatClient(
+            cfg.base_url, api_key=key, timeout_s=cfg.request_timeout_s, policy=policy
+        )
+        self.asker.cache = ResponseCache(self.dir / "cache.sqlite") if cfg.cache else None
         try:
-            return await self._loop(journal, client)
+            return await self._loop(journal)
         finally:
-            await client.aclose()
+            await self.asker.client.aclose()
+            if self.asker.cache is not None:
+                self.asker.cache.close()
 
     def execute(self) -> RunSummary:
         self.dir.mkdir(parents=True, exist_ok=True)
@@ -736,7 +583,7 @@ class Run:
                         "budget": self.budget.to_json(),
                         "pick": pick,
                         "pick_val": None if pick is None else self.validated[pick],
-                        "invalid_by_code": dict(sorted(self.failures.items())),
+                        "invalid_by_code": dict(sorted(self.failures.items())),  # type: ignore[dict-item]
                     }, {"wall_s": round(time.monotonic() - self.started, 3)}
 
                 journal.emit("stop", stop)
@@ -757,11 +604,6 @@ class Run:
         )
 
 
-def _best_val(validated: Mapping[str, float | None], store: Mapping[str, Candidate]) -> str | None:
-    scored = [(v, store[i].key(), i) for i, v in validated.items() if v is not None and i in store]
-    return min(scored)[2] if scored else None
-
-
 def run_discover(config: DiscoverConfig) -> RunSummary:
     """Start a run in an empty (or new) directory; runs the test split once at the end if given."""
     summary = Run(config, resume=False).execute()
@@ -773,7 +615,10 @@ def run_discover(config: DiscoverConfig) -> RunSummary:
 def resume_discover(
     run_dir: str, *, base_url: str | None = None, budgets: Mapping[str, JsonValue] | None = None
 ) -> RunSummary:
-    """Resume a run: same configuration (budgets may be raised), logged steps replayed, the rest done."""
+    """Resume a run: same configuration (budgets may be raised), logged steps replayed, the rest done.
+
+    A run resumed with larger budgets continues where it stopped: at ``concurrency`` 1 it writes what
+    a run started with those budgets would have; with more, a wave the old budget cut short stays short."""
     config = read_run_config(run_dir)
     if base_url:
         config = replace(config, base_url=base_url)

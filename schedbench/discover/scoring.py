@@ -280,33 +280,47 @@ def win_tie_loss(mine: Sequence[int], theirs: Sequence[int]) -> dict[str, int]:
     return out
 
 
-def _variants(inst: Instance) -> tuple[Instance, Instance] | None:
-    """SMTT only: the instance with its jobs in reverse order, and with every p and d doubled."""
-    if inst.problem != "smtt":
-        return None
+def _doubled(item: dict, keys: tuple[str, ...]) -> dict:
+    return {**item, **{k: 2 * item[k] for k in keys if isinstance(item.get(k), int)}}
+
+
+def _variants(inst: Instance) -> tuple[Instance, Instance]:
+    """The instance with its jobs (tasks) in reverse order, and with every time in it doubled."""
     body = inst.to_dict()
-    jobs = body["jobs"]
-    assert isinstance(jobs, list)
-    doubled = [
-        {**j, "processing_time": 2 * j["processing_time"], "due_date": 2 * j["due_date"]} for j in jobs
-    ]
-    relabelled = parse_instance({**body, "name": f"{inst.name}~relabel", "jobs": jobs[::-1]})
-    scaled = parse_instance({**body, "name": f"{inst.name}~scale", "jobs": doubled})
-    return relabelled, scaled
+    key = "tasks" if inst.problem == "rcpsp" else "jobs"
+    items = body[key]
+    assert isinstance(items, list)
+    scaled: dict = {**body, "name": f"{inst.name}~scale"}
+    if inst.problem == "smtt":
+        scaled["jobs"] = [_doubled(j, ("processing_time", "due_date")) for j in items]
+    elif inst.problem == "jssp":
+        scaled["jobs"] = [
+            {
+                **_doubled(j, ("due_date",)),
+                "operations": [_doubled(o, ("duration",)) for o in j["operations"]],
+            }
+            for j in items
+        ]
+    else:
+        scaled["tasks"] = [_doubled(t, ("duration", "release", "deadline")) for t in items]
+        scaled["resources"] = [
+            {**r, "downtime": [[2 * a, 2 * b] for a, b in r.get("downtime", [])]}
+            for r in body["resources"]  # type: ignore[union-attr]
+        ]
+    relabelled = parse_instance({**body, "name": f"{inst.name}~relabel", key: items[::-1]})
+    return relabelled, parse_instance(scaled)
 
 
-def metamorphic_check(path: str, split: Split, limits: Limits) -> dict[str, object] | None:
-    """Relabelled jobs must give the same total, doubled times twice the total (up to tie effects, so a
-    change is a flag, not a failure): ``index_dependent`` / ``scale_dependent`` when any instance changes."""
+def metamorphic_check(path: str, split: Split, limits: Limits) -> dict[str, object]:
+    """Relabelled jobs (tasks) must give the same objective, doubled times (processing times and due
+    dates; durations, releases, deadlines and downtime) twice the objective. Ties are broken by index, so
+    a change is a flag, not a failure: ``index_dependent`` / ``scale_dependent`` when any instance changes."""
     changed = {"relabel": 0, "scale": 0}
     checked = 0
     try:
         for inst in split.instances:
-            variants = _variants(inst)
-            if variants is None:
-                return None
             values = []
-            for one in (inst, *variants):
+            for one in (inst, *_variants(inst)):
                 (record,) = leaderboard.evaluate(one, [], [path], limits)
                 values.append(record.objective if record.feasible else None)
             base, relabel, scale = values

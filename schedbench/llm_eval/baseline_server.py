@@ -110,6 +110,7 @@ class BaselineServer:
         self._rng = random.Random(config.seed)
         self._answers: dict[str, tuple[Any, dict[str, Any], int | None]] = {}
         self.stats: Counter[str] = Counter()
+        self._in_flight = 0  # mutate mode: answers being prepared now (stats["max_in_flight"]: the most)
         self.by_key: Counter[str] = Counter()
         self.server: asyncio.AbstractServer | None = None
 
@@ -177,7 +178,7 @@ class BaselineServer:
         try:
             request, messages, first_user = _chat_request(body)
             if self.config.mode == "mutate":
-                return 200, {}, mutate_reply(request, self.config.mutate)
+                return 200, {}, await self._mutate(request)
             inst, solution, objective = self._answer_for(first_user)
         except SchedbenchError as err:
             return 400, {}, _error(str(err), "invalid_request_error")
@@ -223,6 +224,17 @@ class BaselineServer:
             },
         }
         return 200, {}, json.dumps(reply).encode()
+
+    async def _mutate(self, request: dict[str, Any]) -> bytes:
+        """A mutate answer after ``mutate.latency_s`` (a model's thinking time), counting overlaps."""
+        self._in_flight += 1
+        self.stats["max_in_flight"] = max(self.stats["max_in_flight"], self._in_flight)
+        try:
+            if self.config.mutate.latency_s > 0:
+                await asyncio.sleep(self.config.mutate.latency_s)
+            return mutate_reply(request, self.config.mutate)
+        finally:
+            self._in_flight -= 1
 
     def _answer_for(self, prompt: str) -> tuple[Instance, dict[str, Any], int | None]:
         start = prompt.find(DATA_OPEN)

@@ -10,6 +10,12 @@ prompt. An answer is, by a hash draw,
 - **improving**: the next rung of a ladder of known rules (SMTT: EDD -> MDD -> an MDDC-like urgency);
 - **neutral**: the parent with a comment or a docstring added (same AST) or its scores doubled;
 - **worsening**: the parent with its scores negated.
+
+What it is not: a model. Its "improvements" are known rules written out in advance, so a run against it
+beating MDD is true by construction; it shows that the loop's plumbing (prompts, parsing, deduplication,
+the islands, validation, the one test, resume, the budgets and the sandbox's failure codes) does what it
+says, and nothing about what any LLM would find. Every answer carries ``system_fingerprint``
+:data:`FINGERPRINT`, and ``discover report`` labels such runs a dry run.
 """
 
 from __future__ import annotations
@@ -36,6 +42,8 @@ HOSTILE = (
     "syntax_error",
 )
 EDITS = ("improve", "neutral", "worsen")
+#: the ``system_fingerprint`` of every answer: reports tell a dry run from a model by it
+FINGERPRINT = "schedbench-mutate"
 
 _FENCE = re.compile(r"```python\n(.*?)```", re.DOTALL)
 _SIGNATURE = re.compile(r"Signature: (def (\w+)\((.*?)\):)")
@@ -167,6 +175,7 @@ class MutateConfig:
     hostile_dir: str = "/tmp"
     improve: float = 0.5
     neutral: float = 0.25
+    latency_s: float = 0.0  # seconds before each answer (to see requests overlap)
 
 
 def _draw(config: MutateConfig, prompt: str, request_seed: object) -> tuple[float, int]:
@@ -319,6 +328,7 @@ def mutate_reply(request: Mapping[str, object], config: MutateConfig) -> bytes:
         "object": "chat.completion",
         "created": 0,
         "model": request.get("model", "schedbench-mutate"),
+        "system_fingerprint": FINGERPRINT,
         "choices": [
             {"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}
         ],

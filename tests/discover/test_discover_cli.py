@@ -8,7 +8,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -25,18 +24,15 @@ def _run_args(splits: dict[str, str], url: str, out: Path, *extra: str) -> list[
 
 def test_smtt_from_edd_60_samples_beats_mdd_on_test(smtt_splits, mutate_server, tmp_path, cli_run):
     with mutate_server(hostile_rate=0.1, hostile_dir=str(tmp_path)) as server:
-        started = time.monotonic()
         done = cli_run(
             *_run_args(
                 smtt_splits, server.url, tmp_path / "evolve", "--seed-rule", "edd", "--max-samples", "60"
             )
         )
-        wall = time.monotonic() - started
         for arm in ("hillclimb", "random"):
             cli_run(
                 *_run_args(smtt_splits, server.url, tmp_path / arm, "--strategy", arm, "--max-samples", "60")
             )
-    assert wall < 120, wall
     assert "stopped: max_samples" in done.stdout
     test = json.loads((tmp_path / "evolve" / "test.json").read_text())
     assert test["metrics"]["fitness"] < test["builtins"]["mdd"]["fitness"]
@@ -45,7 +41,9 @@ def test_smtt_from_edd_60_samples_beats_mdd_on_test(smtt_splits, mutate_server, 
     report = (tmp_path / "evolve" / "report.md").read_text()
     assert "## Runs side by side" in report and "| random |" in report.replace(str(tmp_path) + "/", "")
     rows = [line for line in report.splitlines() if line.startswith(f"| {tmp_path}")]
-    assert len(rows) == 3 and all("| 60 | max_samples |" in row for row in rows)
+    assert len(rows) == 3 and all(row.split(" | ")[2] == "60" and "| max_samples |" in row for row in rows)
+    assert "Same budget for every run: max_samples 60" in report and "Dry run, not a model" in report
+    assert (tmp_path / "evolve" / "compare.png").exists()
     assert "mdd" in report and "Lineage of the pick" in report
     again = cli_run("discover", "test", str(tmp_path / "evolve"), check=False)
     assert again.returncode == 2 and "--force" in again.stderr and again.stderr.count("\n") == 1
@@ -82,6 +80,9 @@ def test_jssp_and_rcpsp_run_end_to_end(problem, jssp_splits, rcpsp_splits, mutat
     assert f'SCHEME = "{scheme}"' in rule.read_text()
     cli_run("leaderboard", splits["train"], "--references", splits["references"], "--heuristics", "all",
             "--plugin", str(rule), "-o", str(tmp_path / "board"), "--no-plots", "--no-progress", "-j", "1")  # fmt: skip
+    cli_run("discover", "report", str(tmp_path / "run"), "--no-plots")
+    report = (tmp_path / "run" / "report.md").read_text()
+    assert "Metamorphic checks of the pick on validation" in report and "Gap % per class" in report
 
 
 def test_serve_baseline_mutate_mode_answers_a_discovery_prompt(tmp_path):

@@ -117,3 +117,34 @@ def test_scoring_on_an_executor_gives_the_same_score_and_the_same_first_failure(
             if here.failure is not None:
                 assert there.failure.code == here.failure.code
                 assert there.failure.instance_class == here.failure.instance_class
+
+
+KEYED = {
+    "jssp": "import numpy as np\n\ndef priority(duration, machine, job, earliest_start, remaining_work, "
+    "remaining_ops, t):\n    return np.asarray(job, dtype=float)\n",
+    "rcpsp": "import numpy as np\n\ndef priority(durations, demands, capacities, precedences, releases, "
+    "deadlines):\n    return np.arange(len(durations), dtype=float)\n",
+}
+SCALE_KEYED = {  # rules that read the absolute size of the numbers: doubling them reorders everything
+    "jssp": "import numpy as np\n\ndef priority(duration, machine, job, earliest_start, remaining_work, "
+    "remaining_ops, t):\n    return np.sin(np.asarray(duration, dtype=float))\n",
+    "rcpsp": "import numpy as np\n\ndef priority(durations, demands, capacities, precedences, releases, "
+    "deadlines):\n    return np.sin(np.asarray(durations, dtype=float))\n",
+}
+
+
+@pytest.mark.parametrize("problem", ["jssp", "rcpsp"])
+def test_metamorphic_checks_cover_jssp_and_rcpsp(problem, jssp_splits, rcpsp_splits, tmp_path):
+    splits = jssp_splits if problem == "jssp" else rcpsp_splits
+    split = load_split("val", splits["val"], splits["references"])
+    scheme = "active" if problem == "jssp" else "serial"
+    seed = next(s for s in seeds(problem, "priority") if s.name == ("mwkr" if problem == "jssp" else "lft"))
+    results = {}
+    for label, source in (("seed", seed.source), ("keyed", KEYED[problem]), ("scale", SCALE_KEYED[problem])):
+        path = tmp_path / f"{label}.py"
+        path.write_text(source if label == "seed" else source + f'SCHEME = "{scheme}"\n')
+        results[label] = metamorphic_check(str(path), split, Limits())
+    assert all(r["instances"] == len(split.instances) for r in results.values())
+    assert results["seed"]["changed"]["scale"] == 0  # its priorities scale with the times
+    assert "index_dependent" in results["keyed"]["flags"]
+    assert "scale_dependent" in results["scale"]["flags"]
