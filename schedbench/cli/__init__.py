@@ -35,7 +35,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "heuristics": ("heuristics", "heuristics", "Built-in heuristic rules."),
     "leaderboard": ("heuristics", "leaderboard", "Run every rule (and plug-in) on every instance of DATA and rank them against references."),
     "llm": ("llm", "llm", "Evaluate any OpenAI-compatible endpoint as a scheduling solver, scored by the exact verifier."),
-    "report": ("report", "report", "Write an offline HTML report of RUN_DIRs of `llm eval` and LEADERBOARD_DIRs (PATHS) into a folder."),
+    "report": ("report", "report", "Write an offline HTML report of RUN_DIRs of `llm eval`, LEADERBOARD_DIRs and DISCOVER_DIRs (PATHS) into a folder."),
     "view": ("report", "view", "Build the HTML report of PATHS into a cache folder and open it in the browser."),
     "discover": ("discover", "discover", "Evolve heuristics (plug-in rules) with any OpenAI-compatible LLM, scored on held-out references."),
     "demo": ("demo", "demo", "Generate, solve, rank and LLM-evaluate small datasets of all three problems; write a report folder."),

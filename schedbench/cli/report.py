@@ -1,4 +1,4 @@
-"""`schedbench report --html` and `schedbench view`: the offline HTML report of runs and leaderboards."""
+"""`schedbench report --html` and `schedbench view`: the offline HTML report of runs, leaderboards and discovery runs."""
 
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ _HTML_HELP = "Folder to write index.html and its data/ into (open index.html by 
 @_MAX_MB
 @_PER_LEVEL
 def report(html_out: str, paths: tuple[str, ...], data: str | None, max_mb: float, per_level: int) -> None:
-    """Write an offline HTML report of RUN_DIRs of `llm eval` and LEADERBOARD_DIRs (PATHS) into a folder."""
+    """Write an offline HTML report of RUN_DIRs of `llm eval`, LEADERBOARD_DIRs and DISCOVER_DIRs (PATHS) into a folder."""
     written = write_html(html_out, paths, data=data, selection=Selection(int(max_mb * 1e6), per_level))
     click.echo(f"wrote {len(written)} files; open {Path(html_out).resolve() / 'index.html'}")
 

@@ -1,5 +1,6 @@
 """`schedbench demo` as a new user runs it: every stage writes its files, the LLM step evaluates the
-faulty stand-in endpoint on both RCPSP renderings and the SMTT set, a re-run resumes without redoing
+faulty stand-in endpoint on both RCPSP renderings and the SMTT set, the discovery step runs evolution and
+its random control arm (a dry run on the mutate server) and tests the pick once, a re-run resumes without redoing
 anything, and the HTML report opens from the file system with no request leaving the page."""
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import pytest
 from helpers.browser import Page, browser, shot
 
 from schedbench.demo import run_demo
+from schedbench.demo.discover import SAMPLES as DISCOVER_SAMPLES
+from schedbench.demo.discover import STRATEGIES
 from schedbench.demo.llm import RUNS, SAMPLES
 
 __all__ = ["browser"]  # a fixture, used by name
@@ -48,13 +51,26 @@ def test_every_llm_sample_is_recorded_once_and_scored(demo: Path) -> None:
     assert (demo / "llm" / "report" / "report.md").exists()
 
 
+def test_discovery_runs_both_arms_on_one_budget_and_tests_the_pick_once(demo: Path) -> None:
+    for strategy in STRATEGIES:
+        events = _lines(demo / "discover" / strategy / "events.jsonl")
+        stop = [e for e in events if e["type"] == "stop"]
+        assert len(stop) == 1 and stop[0]["reason"] == "max_samples" and stop[0]["pick"]
+        assert sum(e["type"] == "llm_response" for e in events) == DISCOVER_SAMPLES
+    test = json.loads((demo / "discover" / "evolve" / "test.json").read_text(encoding="utf-8"))
+    assert test["evaluations"] == 1 and not (demo / "discover" / "random" / "test.json").exists()
+    report = (demo / "report.md").read_text(encoding="utf-8")
+    assert "## Discovering a heuristic (a dry run)" in report and "not a model's skill" in report
+
+
 def test_a_rerun_resumes_and_changes_no_record(demo: Path) -> None:
-    before = {run.name: (demo / "llm" / run.name / "samples.jsonl").read_bytes() for run in RUNS}
-    references = (demo / "rcpsp" / "references.jsonl").read_bytes()
+    kept = [demo / "llm" / run.name / "samples.jsonl" for run in RUNS] + [demo / "rcpsp" / "references.jsonl"]
+    kept += [demo / "discover" / s / "events.jsonl" for s in STRATEGIES] + [
+        demo / "discover" / "evolve" / "test.json"
+    ]
+    before = {path: path.read_bytes() for path in kept}
     run_demo(demo, progress=False)
-    for run in RUNS:
-        assert (demo / "llm" / run.name / "samples.jsonl").read_bytes() == before[run.name]
-    assert (demo / "rcpsp" / "references.jsonl").read_bytes() == references
+    assert {path: path.read_bytes() for path in kept} == before
 
 
 @pytest.mark.browser
@@ -67,6 +83,8 @@ def test_the_report_opens_offline_with_runs_boards_and_violations(
     boards = p.locator("section[aria-labelledby=h-boards] li a").all_inner_texts()
     assert len(runs) == len(RUNS) and all("schedbench-baseline" in r for r in runs)
     assert sorted(boards) == ["jssp/leaderboard", "rcpsp/leaderboard", "smtt/leaderboard"]
+    found = p.locator("section[aria-labelledby=h-disc] li a").all_inner_texts()
+    assert found == list(STRATEGIES)
     shot(p, tmp_path, "demo-home")
     p.locator("section[aria-labelledby=h-runs] li a").first.click()
     page.wait("run")
@@ -87,6 +105,9 @@ def test_the_report_opens_offline_with_runs_boards_and_violations(
     p.locator("table tbody tr td:first-child a").first.click()
     page.wait("schedule")
     assert p.locator("svg.gantt rect.task").count() >= 1
+    page.open("#/discover/0", "discover")
+    assert p.locator("svg polyline.best").count() >= 2 and p.locator("pre.code").count() == 1
+    shot(p, tmp_path, "demo-discovery")
     assert page.outside == [], f"requests left the page: {page.outside}"
     assert page.requests and all(u.startswith("file://") for u in page.requests)
     assert page.errors == []

@@ -89,3 +89,14 @@ def shot(page, tmp_path: Path, name: str) -> Path:
         Path(target).mkdir(parents=True, exist_ok=True)
         shutil.copy(path, Path(target) / path.name)
     return path
+
+
+def axe_violations(page) -> list[str]:
+    """axe-core's violations on ``page`` (skips the test where axe-playwright-python is missing)."""
+    axe = pytest.importorskip("axe_playwright_python", reason="axe-core (pip install axe-playwright-python)")
+    from importlib import resources
+
+    page.add_script_tag(content=(resources.files(axe) / "axe.min.js").read_text(encoding="utf-8"))
+    return page.evaluate(
+        "axe.run().then(r => r.violations.map(v => `${v.id} (${v.impact}): ${v.nodes[0].html}`))"
+    )

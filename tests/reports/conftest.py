@@ -1,4 +1,5 @@
-"""Fixtures of the HTML report tests: two small LLM runs (with faults and hostile text) and a leaderboard."""
+"""Fixtures of the report tests: two small LLM runs (with faults and hostile text), a leaderboard, and two
+discovery runs (evolve with a test and a price table, and a random arm on the same budget)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from helpers.discover import SMTT_SPLITS, solved_splits
 
+from schedbench.discover import DiscoverConfig, StopRules, run_discover
 from schedbench.heuristics.leaderboard import run_leaderboard
 from schedbench.llm_eval.baseline_server import BaselineConfig, ServerThread
+from schedbench.llm_eval.mutate import MutateConfig
 from schedbench.llm_eval.runner import EvalConfig, run_eval
 from schedbench.problems import parse_instance, verify
 
@@ -123,3 +127,32 @@ def html_inputs(tmp_path_factory: pytest.TempPathFactory) -> Fixture:
     board_data.write_text("".join(json.dumps(o) + "\n" for o in objs if o["problem"] == "smtt"))
     run_leaderboard(str(board_data), str(root / "board"), heuristics="all")
     return Fixture(root, root / "data.jsonl", run_a, run_b, root / "board", board_data, hostile)
+
+
+@pytest.fixture(scope="session")
+def discover_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """An evolve run with a test and a price table, and a random arm on the same budget."""
+    folder = tmp_path_factory.mktemp("discover-report")
+    splits = solved_splits(folder, SMTT_SPLITS)
+    prices = folder / "prices.json"
+    prices.write_text(json.dumps({"mutate": {"input_per_1m": 1.0, "output_per_1m": 4.0}}))
+    out = {}
+    with ServerThread(BaselineConfig(mode="mutate", mutate=MutateConfig(hostile_rate=0.2))) as server:
+        for strategy in ("evolve", "random"):
+            config = DiscoverConfig(
+                train=splits["train"],
+                val=splits["val"],
+                test=splits["test"] if strategy == "evolve" else None,
+                references=splits["references"],
+                run_dir=str(folder / strategy),
+                base_url=server.url,
+                model="mutate",
+                strategy=strategy,
+                islands=2,
+                pop_size=3,
+                price_table=str(prices),
+                stop=StopRules(max_samples=18),
+            )
+            run_discover(config)
+            out[strategy] = str(folder / strategy)
+    return out

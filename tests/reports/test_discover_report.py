@@ -8,41 +8,15 @@ import json
 from pathlib import Path
 
 import pytest
-from helpers.discover import SMTT_SPLITS, solved_splits
 
-from schedbench.discover import DiscoverConfig, StopRules, read_events, run_discover
-from schedbench.llm_eval.baseline_server import BaselineConfig, ServerThread
-from schedbench.llm_eval.mutate import MutateConfig
+from schedbench.discover import read_events
 from schedbench.reports.discover import DRY_RUN, discover_view, markdown, write_report
 
 
-@pytest.fixture(scope="module")
-def runs(tmp_path_factory):
-    """An evolve run with a test and a price table, and a random arm on the same budget."""
-    folder = tmp_path_factory.mktemp("discover-report")
-    splits = solved_splits(folder, SMTT_SPLITS)
-    prices = folder / "prices.json"
-    prices.write_text(json.dumps({"mutate": {"input_per_1m": 1.0, "output_per_1m": 4.0}}))
-    out = {}
-    with ServerThread(BaselineConfig(mode="mutate", mutate=MutateConfig(hostile_rate=0.2))) as server:
-        for strategy in ("evolve", "random"):
-            config = DiscoverConfig(
-                train=splits["train"],
-                val=splits["val"],
-                test=splits["test"] if strategy == "evolve" else None,
-                references=splits["references"],
-                run_dir=str(folder / strategy),
-                base_url=server.url,
-                model="mutate",
-                strategy=strategy,
-                islands=2,
-                pop_size=3,
-                price_table=str(prices),
-                stop=StopRules(max_samples=18),
-            )
-            run_discover(config)
-            out[strategy] = str(folder / strategy)
-    return out
+@pytest.fixture
+def runs(discover_runs: dict[str, str]) -> dict[str, str]:
+    """An evolve run with a test and a price table, and a random arm on the same budget (conftest)."""
+    return discover_runs
 
 
 def test_the_view_is_plain_json_with_its_documented_keys(runs):

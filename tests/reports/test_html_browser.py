@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers.browser import Page, browser, shot
+from helpers.browser import Page, axe_violations, browser, shot
 
 from schedbench.reports.html import write_html
 
@@ -195,18 +195,11 @@ PAGES += [("#/compare/0/1", "compare"), ("#/board/0", "board")]
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_axe_core_finds_no_accessibility_violation(browser, report, scheme):
-    axe = pytest.importorskip("axe_playwright_python", reason="axe-core (pip install axe-playwright-python)")
-    from importlib import resources
-
-    script = (resources.files(axe) / "axe.min.js").read_text(encoding="utf-8")
     view = Page(browser, report, color_scheme=scheme)
     found = {}
     for route, ready in PAGES:
         p = view.open(route, ready)
-        p.add_script_tag(content=script)
-        found[route or "home"] = p.evaluate(
-            "axe.run().then(r => r.violations.map(v => `${v.id} (${v.impact}): ${v.nodes[0].html}`))"
-        )
+        found[route or "home"] = axe_violations(p)
     # the check itself works: an unlabelled field is caught
     p.evaluate(
         "document.querySelector('main').append(Object.assign(document.createElement('input'), {type: 'text'}))"

@@ -1,4 +1,4 @@
-"""`schedbench report --html`: a static, offline folder to browse LLM runs and leaderboards.
+"""`schedbench report --html`: a static, offline folder to browse LLM runs, leaderboards and discovery runs.
 
 ``OUT/index.html`` holds all CSS and JS inline and a Content-Security-Policy that forbids every outside
 request; ``OUT/data/*.js`` are the data, each a script calling ``SB.load(name, payload)``, loaded on demand
@@ -9,6 +9,7 @@ is computed here, by the functions `llm report` and `leaderboard` use; the page 
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Sequence
 from importlib import resources
@@ -20,6 +21,7 @@ from schedbench.datasets.jsonl import JsonValue, dumps
 from schedbench.llm_eval.records import read_run
 from schedbench.problems import SchedbenchError
 from schedbench.records.leaderboard import AGGREGATE_FILE, RECORDS_FILE, read_leaderboard
+from schedbench.reports.discover import discover_view
 from schedbench.reports.html.board import board_payload
 from schedbench.reports.html.llm import Selection, llm_payloads
 
@@ -62,10 +64,36 @@ def _kind(path: Path) -> str:
         return "run"
     if (path / RECORDS_FILE).exists() or (path / AGGREGATE_FILE).exists():
         return "board"
+    if (path / "run.json").exists() and (path / "events.jsonl").exists():
+        return "discover"
     raise SchedbenchError(
-        "not a RUN_DIR (samples.jsonl) of `llm eval` nor a leaderboard folder (records.jsonl)",
+        "not a RUN_DIR of `llm eval` (samples.jsonl), a leaderboard folder (records.jsonl) nor a RUN_DIR of"
+        " `discover run` (run.json and events.jsonl)",
         source=str(path),
     )
+
+
+def _discovery(path: Path) -> JsonValue:
+    """A discovery run's page data: `discover_view`, labelled, as strict JSON (no NaN or infinity)."""
+    try:
+        view = discover_view(str(path))
+    except (KeyError, TypeError, ValueError) as err:
+        raise SchedbenchError(f"not a readable discovery run ({err})", source=str(path)) from None
+    view["label"] = path.name
+    return _finite(view)
+
+
+def _finite(value: object) -> JsonValue:
+    """``value`` as strict JSON: NaN and infinities (an unscored candidate) become None."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(k): _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    if value is None or isinstance(value, (str, int)):
+        return value
+    raise TypeError(f"not JSON: {type(value).__name__}")
 
 
 def _board_label(path: Path) -> str:
@@ -98,7 +126,7 @@ def write_html(
     tau: float = 0.5,
     weights: str = "k",
 ) -> list[Path]:
-    """Write the report folder for run and leaderboard folders; returns the files written.
+    """Write the report folder for LLM run, leaderboard and discovery run folders; returns the files written.
 
     ``data`` is the instance file of the leaderboards, to draw each rule's schedule; without it, each
     leaderboard's own input is used when its manifest names a file that still has the same content.
@@ -113,7 +141,8 @@ def write_html(
         part, more = board_payload(read_leaderboard(path), b_i, _board_label(path), data or board_input(path))
         boards.append(part)
         shards.update((name, dumps(payload)) for name, payload in more.items())
-    index = {"schema": INDEX_SCHEMA, **llm, "boards": boards}
+    discoveries = [_discovery(path) for path, kind in kinds if kind == "discover"]
+    index = {"schema": INDEX_SCHEMA, **llm, "boards": boards, "discoveries": discoveries}
     root = Path(out)
     folder = root / "data"
     folder.mkdir(parents=True, exist_ok=True)

@@ -177,6 +177,48 @@
     return svg;
   }
 
+  // best-so-far step lines: series [{name, points: [[x, y], ...]}] (y null before the first value)
+  function stepChart(title, series, xName, yName) {
+    const pts = series.flatMap((sr) => sr.points.filter((p) => p[1] !== null && p[1] !== undefined));
+    const W = 640, H = 260, L = 56, R = 12, T = 12, B = 36;
+    const svg = s("svg", { class: "chart", viewBox: `0 0 ${W} ${H + 18 * series.length}`, role: "img", "aria-labelledby": `c${++chartId}t c${chartId}d` });
+    svg.append(s("title", { id: `c${chartId}t` }, title));
+    const desc = series.map((sr) => {
+      const got = sr.points.filter((p) => p[1] !== null && p[1] !== undefined);
+      return got.length ? `${sr.name}: from ${fmt(got[0][1], 3)} at ${xName} ${got[0][0]} to ${fmt(got[got.length - 1][1], 3)} at ${xName} ${got[got.length - 1][0]}` : `${sr.name}: no value`;
+    });
+    svg.append(s("desc", { id: `c${chartId}d` }, desc.join(". ") + ". The numbers are also in the table below the chart."));
+    if (!pts.length) return svg;
+    const x0 = Math.min(0, ...pts.map((p) => p[0])), x1 = Math.max(...pts.map((p) => p[0]), x0 + 1);
+    const y0 = Math.min(0, ...pts.map((p) => p[1])), top = Math.max(...pts.map((p) => p[1]), y0 + 1e-9);
+    const step = niceStep(top - y0) * 2, y1 = Math.ceil(top / step) * step;
+    const x = (v) => L + ((v - x0) / (x1 - x0)) * (W - L - R);
+    const y = (v) => T + (1 - (v - y0) / (y1 - y0)) * (H - T - B);
+    for (let v = Math.ceil(y0 / step) * step; v <= y1 + 1e-12; v += step) {
+      svg.append(s("line", { class: "grid", x1: L, x2: W - R, y1: y(v), y2: y(v) }));
+      svg.append(s("text", { x: L - 6, y: y(v) + 4, "text-anchor": "end" }, fmt(v, 2)));
+    }
+    const xs = niceStep(x1 - x0) * 2;
+    for (let v = Math.ceil(x0 / xs) * xs; v <= x1; v += xs) svg.append(s("text", { x: x(v), y: H - B + 16, "text-anchor": "middle" }, fmt(v, 0)));
+    svg.append(s("text", { x: (L + W) / 2, y: H - 4, "text-anchor": "middle" }, xName));
+    svg.append(s("text", { x: 14, y: (T + H - B) / 2, "text-anchor": "middle", transform: `rotate(-90 14 ${(T + H - B) / 2})` }, yName));
+    series.forEach((sr, i) => {
+      const colour = PALETTE[i % PALETTE.length], dash = DASHES[i % DASHES.length] || null;
+      const got = sr.points.filter((p) => p[1] !== null && p[1] !== undefined);
+      if (!got.length) return;
+      const path = [];
+      got.forEach((p, k) => {
+        if (k) path.push(`${x(p[0])},${y(got[k - 1][1])}`);
+        path.push(`${x(p[0])},${y(p[1])}`);
+      });
+      svg.append(s("polyline", { class: "best", points: path.join(" "), fill: "none", stroke: colour, "stroke-width": 2, "stroke-dasharray": dash }));
+      const ly = H + 6 + 18 * i;
+      svg.append(s("line", { x1: L, x2: L + 30, y1: ly, y2: ly, stroke: colour, "stroke-width": 2, "stroke-dasharray": dash }));
+      svg.append(s("text", { x: L + 36, y: ly + 4 }, sr.name));
+    });
+    return svg;
+  }
+
   // the Gantt chart of a schedule view (laid out in Python) with the verifier's violations
   function gantt(view, violations) {
     const id = ++chartId;
@@ -326,13 +368,16 @@
   }
 
   function viewHome() {
-    if (IDX.runs.length === 1 && !IDX.boards.length) return viewRun(0);
-    if (!IDX.runs.length && IDX.boards.length === 1) return viewBoard(0);
+    const D = IDX.discoveries || [];
+    if (IDX.runs.length === 1 && !IDX.boards.length && !D.length) return viewRun(0);
+    if (!IDX.runs.length && IDX.boards.length === 1 && !D.length) return viewBoard(0);
+    if (!IDX.runs.length && !IDX.boards.length && D.length === 1) return viewDiscover(0);
     return [
       heading("schedbench report"),
       IDX.runs.length ? h("section", { "aria-labelledby": "h-runs" }, h("h2", { id: "h-runs" }, "LLM runs"), h("ul", null, IDX.runs.map((r, i) => h("li", null, link(`/run/${i}`, r.label), ` — ${r.samples} samples`)))) : null,
       IDX.runs.length > 1 ? h("p", null, link("/compare/0/1", "Compare the first two runs")) : null,
       IDX.boards.length ? h("section", { "aria-labelledby": "h-boards" }, h("h2", { id: "h-boards" }, "Leaderboards"), h("ul", null, IDX.boards.map((b, i) => h("li", null, link(`/board/${i}`, b.label), ` — ${b.problem}, ${b.records.length} results`)))) : null,
+      D.length ? h("section", { "aria-labelledby": "h-disc" }, h("h2", { id: "h-disc" }, "Discovery runs"), h("ul", null, D.map((d, i) => h("li", null, link(`/discover/${i}`, d.label), ` — ${d.run.problem}, ${d.run.strategy}, ${d.series.length ? d.series[d.series.length - 1].sample : 0} answers${d.run.dry_run ? " (dry run)" : ""}`)))) : null,
     ];
   }
 
@@ -631,12 +676,70 @@
     return out;
   }
 
+  // ---- discovery runs --------------------------------------------------------------------------------
+  const bestSeries = (d, key) => ({ name: `${d.label}: best ${key === "best_val" ? "validation" : "train"}`, points: d.series.map((p) => [p.sample, p[key]]) });
+  function viewDiscover(i) {
+    const d = IDX.discoveries[i], run = d.run;
+    const out = [heading("Discovery run ", d.label)];
+    if (run.dry_run) out.push(h("p", { class: "bad" }, "Dry run: the answers came from schedbench's mutate server, which edits the seed rules; no model was asked. The curves show the loop working, not a model's skill."));
+    const spent = run.spent || {};
+    out.push(metaList([
+      ["problem", `${run.problem}${run.interface ? " (" + run.interface + ")" : ""}`], ["strategy", run.strategy], ["model", run.model],
+      ["sandbox", run.sandbox], ["prompt template", run.template], ["concurrency", String(run.concurrency)],
+      ["stop rules", Object.entries(run.budget || {}).filter((e) => e[1] !== null).map(([k, v]) => `${k}=${fmt(v)}`).join(", ")],
+      ["stopped", run.stop === null ? "still running (no stop event)" : run.stop],
+      ["spent", Object.entries(spent).map(([k, v]) => `${k}=${fmt(v, 4)}`).join(", ")],
+      ["pick", run.pick === null ? "none" : `${run.pick} (validation ${fmt(run.pick_val, 3)}%)`],
+      ["cost", run.priced ? null : "no price table: costs are not known"],
+    ]));
+    out.push(h("h2", null, "Best so far"));
+    out.push(stepChart("Best fitness so far (gap %, lower is better) against answers received; tokens and cost are in the table", [bestSeries(d, "best_train"), bestSeries(d, "best_val")], "answers received", "gap %"));
+    out.push(h("details", null, h("summary", null, "The curve as a table"),
+      table("Best so far after each answer", ["answers", "tokens", "cost", "best train %", "best validation %"], d.series.map((p) => [p.sample, p.tokens, run.priced ? p.cost : null, p.best_train, p.best_val]))));
+    if (IDX.discoveries.length > 1) {
+      out.push(h("h2", null, "All discovery runs in this report (control arms)"));
+      out.push(stepChart(`Best validation fitness so far of every run against answers received`, IDX.discoveries.map((e) => ({ name: `${e.label} (${e.run.strategy})`, points: e.series.map((p) => [p.sample, p.best_val]) })), "answers received", "gap %"));
+      out.push(table("Every run at its stop", ["run", "strategy", "answers", "stop", "pick validation %", "pick test %"],
+        IDX.discoveries.map((e, k) => [e.label, e.run.strategy, e.series.length ? e.series[e.series.length - 1].sample : 0, e.run.stop, e.run.pick_val, e.test ? e.test.fitness : null]),
+        { cell: (v, c, row) => (c === 0 ? link(`/discover/${IDX.discoveries.findIndex((e) => e.label === v)}`, v) : fmt(v, 3)) }));
+    }
+    out.push(h("h2", null, "Candidates"));
+    out.push(table(`${d.candidates} answers held a candidate`, ["status", "count"], Object.entries(d.outcomes)));
+    if (Object.keys(d.failures).length) out.push(table("Why candidates failed (failure code)", ["failure", "count"], Object.entries(d.failures)));
+    if (d.lineage.length) {
+      out.push(h("h2", null, "Lineage of the pick"));
+      out.push(table("The pick first, then its best parent, down to a seed", ["candidate", "operator", "seed rule", "parents", "idea", "train %", "validation %"],
+        d.lineage.map((c) => [c.id, c.operator, c.rule, (c.parents || []).join(", "), c.idea, c.train_fitness, c.val_fitness])));
+    }
+    if (d.pick_code !== null && d.pick_code !== undefined) out.push(h("h2", null, "The pick's code"), h("pre", { class: "code", tabindex: "0", "aria-label": "the pick's plug-in file" }, d.pick_code));
+    if (d.versus) {
+      const v = d.versus;
+      out.push(h("h2", null, `The pick against the built-in rules (${v.split} split, ${v.instances} instances)`));
+      out.push(table("Fitness is the class-balanced ratio-of-sums gap; the paper's metric is the mean per-instance gap", ["rule", "fitness %", "paper gap %", "pick wins", "ties", "pick loses"],
+        [["pick", v.pick.fitness, v.pick.paper_gap, null, null, null]].concat(v.rules.map((r) => [r.rule, r.fitness, r.paper_gap, r.win, r.tie, r.loss])), { sortable: true }));
+    }
+    if (d.validated.length) out.push(table("Every validated candidate", ["candidate", "train %", "validation %", "train − validation"], d.validated.map((c) => [c.id, c.train, c.val, c.train_minus_val]), { sortable: true }));
+    out.push(h("h2", null, "Test split"));
+    if (!d.test) out.push(h("p", null, "The test split has not been run (`schedbench discover test`)."));
+    else {
+      const t = d.test, m = t.metamorphic || {};
+      out.push(metaList([
+        ["evaluations of the test split", String(t.evaluations) + (t.evaluations > 1 ? " — run more than once: treat the test score as seen" : "")],
+        ["instances", String(t.instances)], ["fitness", `${fmt(t.fitness)}%`], ["paper's metric", `${fmt(t.paper_gap)}%`],
+        ["train / validation", `${fmt(t.train_fitness)}% / ${fmt(t.val_fitness)}%`],
+        ["metamorphic checks", m.instances === undefined ? null : `${m.instances} instances; changed under relabelling ${fmt((m.changed || {}).relabel)}, under scaling ${fmt((m.changed || {}).scale)}; ${(m.flags || []).join(", ") || "no flags"}`],
+      ]));
+    }
+    return out;
+  }
+
   // ---- router ----------------------------------------------------------------------------------------
   function nav() {
     const items = [link("/", "Overview")];
     if (IDX.runs.length) items.push(link("/samples", "Samples"));
     if (IDX.runs.length > 1) items.push(link("/compare/0/1", "Compare"));
     IDX.boards.forEach((bd, i) => items.push(link(`/board/${i}`, "Leaderboard " + bd.label)));
+    (IDX.discoveries || []).forEach((d, i) => items.push(link(`/discover/${i}`, "Discovery " + d.label)));
     document.getElementById("nav").replaceChildren(...items);
   }
   function render() {
@@ -657,6 +760,7 @@
     else if (name === "board" && parts[2] === "rule") (view = viewRule(Number(parts[1]), parts[3])), (name = "rule");
     else if (name === "board" && parts[2] === "instance") (view = viewBoardInstance(Number(parts[1]), parts[3], q)), (name = "instance");
     else if (name === "board") view = viewBoard(Number(parts[1]), q);
+    else if (name === "discover") view = viewDiscover(Number(parts[1]));
     else view = viewHome();
     main().replaceChildren(...[view].flat(Infinity).filter(Boolean));
     document.documentElement.setAttribute("data-view", name);
