@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 import click
 
 from schedbench.cli import _options as opt
+from schedbench.datasets.executors import Engine
 from schedbench.discover.config import (
     DEFAULT_WEIGHTS,
     SANDBOXES,
@@ -218,6 +220,7 @@ def _echo_test(test: dict[str, Any]) -> None:
 @opt.seed_option(0, help="Master seed of every random choice.")
 @click.option("--api-key-env", default="OPENAI_API_KEY", show_default=True)
 @opt.seconds_option("--request-timeout", 120.0, help="Seconds per HTTP attempt.")
+@opt.cluster_options
 def discover_run(
     train: str,
     output: str,
@@ -227,9 +230,12 @@ def discover_run(
     no_cache: bool,
     timeout: float,
     request_timeout: float,
+    cluster: str,
+    cluster_config: str | None,
     **options: Any,
 ) -> None:
     """Evolve rules from the built-in seeds on TRAIN, pick on --val, test once on --test."""
+    opt.check_cluster(cluster, cluster_config)
     budgets = _budgets(options)
     config = DiscoverConfig(
         train=train,
@@ -245,25 +251,44 @@ def discover_run(
     )
     config.check()
     _warn_sandbox(config.sandbox)
-    _echo(run_discover(config))
+    with _engine(cluster, cluster_config) as executor:
+        _echo(run_discover(config, executor=executor))
 
 
 @discover.command("resume")
 @click.argument("run_dir", type=click.Path(exists=True, file_okay=False))
 @click.option("--base-url", default=None, help="Another URL for the same model.")
 @_budget_options
-def discover_resume(run_dir: str, base_url: str | None, **options: Any) -> None:
+@opt.cluster_options
+def discover_resume(
+    run_dir: str, base_url: str | None, cluster: str, cluster_config: str | None, **options: Any
+) -> None:
     """Resume RUN_DIR after a crash or with larger budgets; logged steps are replayed, not redone."""
+    opt.check_cluster(cluster, cluster_config)
     _warn_sandbox(read_run_config(run_dir).sandbox)
-    _echo(resume_discover(run_dir, base_url=base_url, budgets=_budgets(options)))
+    with _engine(cluster, cluster_config) as executor:
+        _echo(resume_discover(run_dir, base_url=base_url, budgets=_budgets(options), executor=executor))
 
 
 @discover.command("test")
 @click.argument("run_dir", type=click.Path(exists=True, file_okay=False))
 @click.option("--force", is_flag=True, help="Run the held-out test again (counted and shown).")
-def discover_test(run_dir: str, force: bool) -> None:
+@opt.cluster_options
+def discover_test(run_dir: str, force: bool, cluster: str, cluster_config: str | None) -> None:
     """Score the pick of RUN_DIR on its held-out test split, once."""
-    _echo_test(run_test(run_dir, force=force))
+    opt.check_cluster(cluster, cluster_config)
+    with _engine(cluster, cluster_config) as executor:
+        _echo_test(run_test(run_dir, force=force, executor=executor))
+
+
+def _engine(cluster: str, cluster_config: str | None) -> AbstractContextManager[Engine | None]:
+    """Where candidates' instances run: here one by one (``local``), else on the engine --cluster names,
+    side by side (the same scores either way)."""
+    if cluster == "local":
+        return nullcontext(None)
+    from schedbench.datasets.executors import cores_available, open_engine
+
+    return open_engine(cluster, jobs=cores_available(), config=cluster_config)
 
 
 @discover.command("report")

@@ -4,8 +4,10 @@ the best rules as plug-in files that `schedbench leaderboard --plugin` runs."""
 from __future__ import annotations
 
 import json
+from concurrent.futures import Executor
 from pathlib import Path
 
+from schedbench.datasets.executors import Engine
 from schedbench.datasets.files import write_text_atomic
 from schedbench.datasets.jsonl import JsonValue
 from schedbench.datasets.locks import OutputLock
@@ -22,7 +24,9 @@ from schedbench.discover.scoring import (
 from schedbench.problems import SchedbenchError
 
 
-def run_test(run_dir: str, *, force: bool = False) -> dict[str, JsonValue]:
+def run_test(
+    run_dir: str, *, force: bool = False, executor: Engine | Executor | None = None
+) -> dict[str, JsonValue]:
     """Score the run's pick, the seeds and every built-in rule on the held-out test split, once.
 
     A second call needs ``force`` and counts up ``evaluations`` (the report shows it)."""
@@ -55,7 +59,7 @@ def run_test(run_dir: str, *, force: bool = False) -> dict[str, JsonValue]:
         level, probes, _ = choose_sandbox(config.sandbox)
         limits = config.limits()
         pick_path = str(Path(run_dir) / "candidates" / f"{pick}.py")
-        score = score_plugin(pick_path, test, limits)
+        score = score_plugin(pick_path, test, limits, executor=executor)
         rows: dict[str, JsonValue] = {}
         for rule in builtin_rules(test.problem):
             theirs = score_builtin(rule, test)

@@ -17,12 +17,14 @@ import json
 import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from schedbench import __version__
+from schedbench.datasets.executors import Engine
 from schedbench.datasets.files import write_text_atomic
 from schedbench.datasets.jsonl import JsonValue
 from schedbench.datasets.labels import instance_size
@@ -99,9 +101,12 @@ def rng_for(seed: int, gen: int, island: int, slot: int, purpose: str) -> np.ran
 class Run:
     """One discovery run in its directory (started fresh or resumed)."""
 
-    def __init__(self, config: DiscoverConfig, *, resume: bool) -> None:
+    def __init__(
+        self, config: DiscoverConfig, *, resume: bool, executor: Engine | Executor | None = None
+    ) -> None:
         config.check()
         self.config = config
+        self.executor = executor  # where candidates' instances run (None: here, one by one)
         self.dir = Path(config.run_dir)
         self.resume = resume
         self.started = time.monotonic()
@@ -224,7 +229,7 @@ class Run:
         path = self.dir / "candidates" / f"{cid}.py"
         if not path.exists():
             write_text_atomic(path, self._file_text(cid, code, operator, parents))
-        return score_plugin(str(path), self.train, self.limits)
+        return score_plugin(str(path), self.train, self.limits, executor=self.executor)
 
     # -- the seed population ----------------------------------------------------------------------
     def _seed(self, journal: Journal) -> None:
@@ -479,7 +484,9 @@ class Run:
             rows: list[JsonValue] = []
             seconds = 0.0
             for c in todo:
-                score = score_plugin(str(self.dir / "candidates" / f"{c.id}.py"), self.val, self.limits)
+                score = score_plugin(
+                    str(self.dir / "candidates" / f"{c.id}.py"), self.val, self.limits, executor=self.executor
+                )
                 seconds += score.seconds
                 rows.append(
                     {
@@ -604,16 +611,23 @@ class Run:
         )
 
 
-def run_discover(config: DiscoverConfig) -> RunSummary:
-    """Start a run in an empty (or new) directory; runs the test split once at the end if given."""
-    summary = Run(config, resume=False).execute()
+def run_discover(config: DiscoverConfig, *, executor: Engine | Executor | None = None) -> RunSummary:
+    """Start a run in an empty (or new) directory; runs the test split once at the end if given.
+
+    ``executor`` (an engine of :mod:`schedbench.datasets.executors` or any Executor) runs each candidate's
+    instances side by side, on this machine or a cluster; the scores, and so the run, are the same."""
+    summary = Run(config, resume=False, executor=executor).execute()
     if config.test and summary.pick is not None:
-        summary.test = run_test(config.run_dir)
+        summary.test = run_test(config.run_dir, executor=executor)
     return summary
 
 
 def resume_discover(
-    run_dir: str, *, base_url: str | None = None, budgets: Mapping[str, JsonValue] | None = None
+    run_dir: str,
+    *,
+    base_url: str | None = None,
+    budgets: Mapping[str, JsonValue] | None = None,
+    executor: Engine | Executor | None = None,
 ) -> RunSummary:
     """Resume a run: same configuration (budgets may be raised), logged steps replayed, the rest done.
 
@@ -628,7 +642,7 @@ def resume_discover(
         if value is not None:
             config = replace(config, stop=replace(config.stop, **{name: value}))
     config = replace(config, run_dir=run_dir)
-    summary = Run(config, resume=True).execute()
+    summary = Run(config, resume=True, executor=executor).execute()
     if config.test and summary.pick is not None and not (Path(run_dir) / "test.json").exists():
-        summary.test = run_test(run_dir)
+        summary.test = run_test(run_dir, executor=executor)
     return summary

@@ -76,6 +76,12 @@ def test_cluster_without_dask_says_what_to_install(tmp_path):
         assert done.returncode == 2
         (line,) = done.stderr.splitlines()
         assert f'pip install "schedbench{extra}"' in line, line
+    discover = ["discover", "run", str(data), "--val", str(data), "--base-url", "http://127.0.0.1:1/v1"]
+    discover += ["--model", "m"]
+    args = [*discover, "-o", str(tmp_path / "d"), "--cluster", "dask-local"]
+    done = subprocess.run([sys.executable, "-c", probe, *args], env=env, capture_output=True, text=True)
+    assert done.returncode == 2 and 'pip install "schedbench[dask]"' in done.stderr.strip(), done.stderr
+    assert not (tmp_path / "d").exists()  # refused before anything was written
     stray = run("solve", data, "--cluster-config", tmp_path / "c.toml", "-o", tmp_path / "o.jsonl")
     assert stray.exit_code == 2 and "goes with --cluster slurm" in stray.stderr
 
