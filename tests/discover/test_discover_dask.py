@@ -8,28 +8,14 @@ import json
 from pathlib import Path
 
 from helpers.dask_cluster import distributed, local_client
+from helpers.discover import mutate_config
 
 from schedbench.datasets.executors import DaskEngine
-from schedbench.discover import DiscoverConfig, StopRules, run_discover
+from schedbench.discover import run_discover
 from schedbench.records.discover import without_timing
 
 distributed()  # skips this module without Dask
-
-
-def _config(splits: dict[str, str], url: str, run_dir: Path) -> DiscoverConfig:
-    return DiscoverConfig(
-        train=splits["train"],
-        val=splits["val"],
-        test=splits["test"],
-        references=splits["references"],
-        run_dir=str(run_dir),
-        base_url=url,
-        model="mutate",
-        islands=2,
-        pop_size=3,
-        seed=3,
-        stop=StopRules(max_samples=14),
-    )
+SMALL = {"seed": 3, "max_samples": 14}
 
 
 def _events(run_dir: Path) -> list[dict]:
@@ -42,9 +28,11 @@ def _test(run_dir: Path) -> dict:
 
 def test_a_run_on_dask_workers_logs_what_a_local_run_logs(smtt_splits, mutate_server, tmp_path):
     with mutate_server(hostile_rate=0.2, hostile_dir=str(tmp_path)) as server:
-        here = run_discover(_config(smtt_splits, server.url, tmp_path / "here"))
+        here = run_discover(mutate_config(smtt_splits, server.url, tmp_path / "here", **SMALL))
         with local_client(threads_per_worker=2) as client, DaskEngine(client) as engine:
-            there = run_discover(_config(smtt_splits, server.url, tmp_path / "dask"), executor=engine)
+            there = run_discover(
+                mutate_config(smtt_splits, server.url, tmp_path / "dask", **SMALL), executor=engine
+            )
             workers = client.scheduler_info()["workers"]
     assert len(workers) == 2
     assert (there.stop_reason, there.pick, there.pick_val) == (here.stop_reason, here.pick, here.pick_val)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from helpers.discover import mutate_config
 
-from schedbench.discover import DiscoverConfig, StopRules, read_events, run_discover, run_test
-from schedbench.discover.config import BUDGET_FIELDS
+from schedbench.discover import read_events, run_discover, run_test
 from schedbench.discover.finish import export_rules
 from schedbench.heuristics.sandbox import LEVELS
 from schedbench.problems import SchedbenchError
@@ -17,24 +17,6 @@ from schedbench.records import record_schema
 from schedbench.records.discover import DISCOVER_EVENT
 
 SECRET = "sk-test-0123456789abcdef-secret"
-
-
-def _config(splits: dict[str, str], url: str, run_dir: Path, **over: object) -> DiscoverConfig:
-    base: dict[str, object] = dict(
-        train=splits["train"],
-        val=splits["val"],
-        test=splits.get("test"),
-        references=splits["references"],
-        run_dir=str(run_dir),
-        base_url=url,
-        model="mutate",
-        islands=2,
-        pop_size=3,
-        api_key_env="DISCOVER_TEST_KEY",
-    )
-    stop = {"max_samples": 24, **{k: over.pop(k) for k in list(over) if k in BUDGET_FIELDS}}
-    base.update(over)
-    return DiscoverConfig(**base, stop=StopRules(**stop))  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +30,7 @@ def evolved(smtt_splits, tmp_path_factory):
     mp.setenv("DISCOVER_TEST_KEY", SECRET)
     try:
         with ServerThread(BaselineConfig(mode="mutate", mutate=MutateConfig(hostile_rate=0.1))) as server:
-            summary = run_discover(_config(smtt_splits, server.url, run_dir))
+            summary = run_discover(mutate_config(smtt_splits, server.url, run_dir))
     finally:
         mp.undo()
     return summary, run_dir
@@ -167,7 +149,9 @@ def test_export_writes_plugins_the_leaderboard_scores_the_same(evolved, smtt_spl
 def test_control_arms_run_through_the_same_path(strategy, smtt_splits, mutate_server, tmp_path):
     with mutate_server(hostile_rate=0.0) as server:
         summary = run_discover(
-            _config(smtt_splits, server.url, tmp_path / strategy, strategy=strategy, max_samples=8, test=None)
+            mutate_config(
+                smtt_splits, server.url, tmp_path / strategy, strategy=strategy, max_samples=8, test=None
+            )
         )
     assert summary.stop_reason == "max_samples"
     events = read_events(str(tmp_path / strategy))
@@ -181,12 +165,12 @@ def test_control_arms_run_through_the_same_path(strategy, smtt_splits, mutate_se
 def test_budget_caps_stop_the_run_with_their_reason(smtt_splits, mutate_server, tmp_path):
     with mutate_server(hostile_rate=1.0) as server:
         streak = run_discover(
-            _config(
+            mutate_config(
                 smtt_splits, server.url, tmp_path / "streak", max_invalid_streak=3, repair=False, test=None
             )
         )
         tokens = run_discover(
-            _config(smtt_splits, server.url, tmp_path / "tokens", max_tokens=3000, test=None)
+            mutate_config(smtt_splits, server.url, tmp_path / "tokens", max_tokens=3000, test=None)
         )
     # the answers of a wave already in flight are scored too: the streak ends within one wave of the cap
     assert streak.stop_reason == "invalid_streak" and 3 <= streak.budget["invalid_streak"] < 3 + 4
@@ -197,7 +181,7 @@ def test_budget_caps_stop_the_run_with_their_reason(smtt_splits, mutate_server, 
 
 @pytest.mark.parametrize("concurrency", [1, 4])
 def test_a_dead_endpoint_stops_on_transport_failures(concurrency, smtt_splits, tmp_path):
-    config = _config(
+    config = mutate_config(
         smtt_splits,
         "http://127.0.0.1:9/v1",
         tmp_path / "dead",
@@ -214,4 +198,4 @@ def test_a_dead_endpoint_stops_on_transport_failures(concurrency, smtt_splits, t
 def test_a_second_run_into_the_same_directory_is_refused(evolved, smtt_splits):
     _, run_dir = evolved
     with pytest.raises(SchedbenchError, match="discover resume"):
-        run_discover(_config(smtt_splits, "http://127.0.0.1:9/v1", run_dir))
+        run_discover(mutate_config(smtt_splits, "http://127.0.0.1:9/v1", run_dir))

@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 
 from helpers.paths import REPO
+from schedbench.discover import DiscoverConfig, StopRules
+from schedbench.discover.config import BUDGET_FIELDS
 
 SMTT_SPLITS = {
     "train": ["smtt", "--jobs", "10", "--tf", "0.4,0.6,0.8", "--rdd", "0.2,0.6", "--per-class", "2", "--seed", "1"],
@@ -43,3 +45,23 @@ def solved_splits(folder: Path, splits: dict[str, list[str]], solver: str = "aut
     cli("solve", str(together), "--solver", solver, "-o", str(refs), "--no-progress", "--time-limit", "5")
     paths["references"] = str(refs)
     return paths
+
+
+def mutate_config(splits: dict[str, str], url: str, run_dir: Path, **over: object) -> DiscoverConfig:
+    """A small run against the mutate server (2 islands of 3, 24 samples); budget fields and any other
+    field of DiscoverConfig can be overridden by name."""
+    base: dict[str, object] = dict(
+        train=splits["train"],
+        val=splits["val"],
+        test=splits.get("test"),
+        references=splits["references"],
+        run_dir=str(run_dir),
+        base_url=url,
+        model="mutate",
+        islands=2,
+        pop_size=3,
+        api_key_env="DISCOVER_TEST_KEY",
+    )
+    stop = {"max_samples": 24, **{k: over.pop(k) for k in list(over) if k in BUDGET_FIELDS}}
+    base.update(over)
+    return DiscoverConfig(**base, stop=StopRules(**stop))  # type: ignore[arg-type]
