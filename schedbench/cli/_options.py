@@ -162,10 +162,12 @@ def _parse_shard(ctx: click.Context, param: click.Parameter, value: str | None) 
         raise click.BadParameter(str(err).removeprefix("--shard "), ctx, param) from None
 
 
-shard_option = click.option(
-    "--shard",
-    default=None,
-    metavar="I/N",
-    callback=_parse_shard,
-    help="Only every N-th instance from the I-th (1..N), for job arrays; join the shards with `schedbench merge`.",
-)
+def shard_option(join: str) -> Callable[[F], F]:
+    """``--shard I/N`` (parsed to ``(I, N)``); ``join`` names the command that merges the shards."""
+    return click.option(
+        "--shard",
+        default=None,
+        metavar="I/N",
+        callback=_parse_shard,
+        help=f"Only every N-th instance from the I-th (1..N), for job arrays; join the shards with `{join}`.",
+    )

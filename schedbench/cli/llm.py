@@ -19,9 +19,11 @@ from schedbench.cli._options import (
     renamed_from,
     seconds_option,
     seed_option,
+    shard_option,
     show_progress,
 )
 from schedbench.llm_eval.baseline_server import MODES, STYLES, BaselineConfig, parse_faults, serve
+from schedbench.llm_eval.merge import merge_runs
 from schedbench.llm_eval.mutate import MutateConfig
 from schedbench.llm_eval.runner import EvalConfig, run_eval
 from schedbench.problems.errors import SchedbenchError
@@ -88,6 +90,7 @@ def _json_object(text: str | None) -> dict[str, Any] | None:
     "--price-table", type=click.Path(dir_okay=False), default=None, help="JSON prices per 1M tokens."
 )
 @click.option("--limit", type=AT_LEAST_1, default=None, help="Only the first N instances.")
+@shard_option("schedbench llm merge")
 @click.option(
     "--max-consecutive-failures",
     default=10,
@@ -112,6 +115,7 @@ def llm_eval(
     request_timeout: float,
     deadline: float,
     no_progress: bool,
+    shard: tuple[int, int] | None,
     **options: Any,
 ) -> None:
     """Run (or resume) an evaluation of DATA.jsonl; one record per (instance, sample) in RUN_DIR.
@@ -126,6 +130,7 @@ def llm_eval(
         use_cache=not no_cache,
         timeout_s=request_timeout,
         total_deadline_s=deadline,
+        shard=None if shard is None else f"{shard[0]}/{shard[1]}",
         **options,
     )
     with progress("llm eval", enabled=show_progress(no_progress)) as bar:
@@ -141,6 +146,16 @@ def llm_eval(
         f"{summary.written} new records ({outcomes}); {summary.skipped} already done; "
         f"{summary.requests} requests, {summary.cache_hits} cache hits, {summary.wall_s:.1f} s -> {output}"
     )
+
+
+@llm.command("merge")
+@click.argument("data", type=click.Path(exists=True, dir_okay=False))
+@click.argument("shards", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False))
+@output_option(help="The merged RUN_DIR (new).", folder=True)
+def llm_merge(data: str, shards: tuple[str, ...], output: str) -> None:
+    """Join `llm eval --shard I/N` RUN_DIRs (SHARDS) of DATA into one RUN_DIR; each instance exactly once."""
+    count = merge_runs(data, shards, output)
+    click.echo(f"{output}: {count} records from {len(shards)} shards")
 
 
 @llm.command("report")

@@ -60,7 +60,7 @@ from schedbench.solvers.batch import merge_shards, solve_file
     help="reference.csv, earlier solve output, or instances with meta.reference to check against.",
 )
 @cluster_options
-@shard_option
+@shard_option("schedbench merge")
 @no_progress_option
 @renamed_from("--jobs", "processes", type=click.IntRange(min=1))
 @renamed_from("--workers", "threads_per_solve", type=click.IntRange(min=1))

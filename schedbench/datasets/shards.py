@@ -12,7 +12,7 @@ from schedbench.problems import SchedbenchError
 
 T = TypeVar("T")
 
-__all__ = ["check_cover", "parse_shard", "select_shard"]
+__all__ = ["check_cover", "check_shard_numbers", "parse_shard", "select_shard"]
 
 
 def parse_shard(text: str) -> tuple[int, int]:
@@ -55,3 +55,29 @@ def check_cover(names: Sequence[str], found: Mapping[str, Sequence[str]]) -> Non
         raise SchedbenchError(
             f"{len(missing)} of {len(names)} instances are in no shard ({shown}): a shard is missing or unfinished"
         )
+
+
+def check_shard_numbers(labels: Sequence[tuple[str, str | None]]) -> None:
+    """Refuse shard labels ((source, ``"I/N"``), None where a source does not say) that give a shard
+    twice or split the data differently; when every source says, each of 1/N .. N/N must be there."""
+    numbers: dict[tuple[int, int], str] = {}
+    for source, text in labels:
+        if text is None:
+            continue
+        number = parse_shard(text)
+        if number in numbers:
+            raise SchedbenchError(
+                f"shard {text} given twice ({numbers[number]} and {source}): overlapping shards",
+                source=source,
+            )
+        numbers[number] = source
+    counts = {n for _, n in numbers}
+    if len(counts) > 1:
+        raise SchedbenchError(
+            f"the shards split the data differently: {', '.join(f'/{n}' for n in sorted(counts))}"
+        )
+    if counts and len(numbers) == len(labels):
+        (count,) = counts
+        missing = [f"{i}/{count}" for i in range(1, count + 1) if (i, count) not in numbers]
+        if missing:
+            raise SchedbenchError(f"shard {', '.join(missing)} missing: give every shard's output")

@@ -12,6 +12,7 @@ from schedbench.datasets import sha256_file
 from schedbench.datasets.files import StrPath
 from schedbench.datasets.jsonl import JsonValue
 from schedbench.datasets.locks import OutputLock
+from schedbench.datasets.shards import parse_shard
 from schedbench.problems.errors import SchedbenchError
 
 RESPONSE_FORMATS = ("none", "json_object", "json_schema")
@@ -79,6 +80,7 @@ class EvalConfig:
     total_deadline_s: float = 900.0
     backoff_base_s: float = 1.0
     limit: int | None = None
+    shard: str | None = None
     max_consecutive_failures: int = 10
     retry_errors: bool = False
 
@@ -95,6 +97,8 @@ class EvalConfig:
             raise SchedbenchError("choose none, json_object or json_schema", field="--response-format")
         if self.rendering not in RENDERINGS:
             raise SchedbenchError("choose auto, synthetic or domain", field="--rendering")
+        if self.shard is not None:
+            parse_shard(self.shard)
         if self.max_consecutive_failures < 0:
             raise SchedbenchError("must be 0 (never stop) or more", field="--max-consecutive-failures")
 
@@ -103,10 +107,13 @@ class EvalConfig:
         return RunFiles(self.run_dir)
 
     def identity(self) -> dict[str, JsonValue]:
-        """The fields a resumed run must share with the original one, plus the data hash and the limit."""
+        """The fields a resumed run must share with the original one, plus the data hash, the limit and
+        the shard."""
         ident: dict[str, JsonValue] = {name: getattr(self, name) for name in IDENTITY_FIELDS}
         ident["data_sha256"] = sha256_file(self.data)
         ident["limit"] = self.limit
+        if self.shard is not None:  # absent, not null, in unsharded runs: their manifests stay as before
+            ident["shard"] = self.shard
         return ident
 
     def to_dict(self) -> dict[str, JsonValue]:

@@ -8,6 +8,7 @@ from schedbench.datasets import read_instances, read_solutions
 from schedbench.datasets.jsonl import JsonValue
 from schedbench.datasets.labels import instance_family, instance_hash, instance_level, side_families
 from schedbench.datasets.references import reference_for_sample
+from schedbench.datasets.shards import parse_shard, select_shard
 from schedbench.llm_eval.config import EvalConfig
 from schedbench.llm_eval.prompts import Prompt, build_prompt, resolve_rendering
 from schedbench.problems import Instance
@@ -30,10 +31,12 @@ class PreparedSample:
 
 
 def prepare_instances(config: EvalConfig) -> list[PreparedSample]:
-    """Read the run's instances (the first ``limit``) and references, and prepare each one."""
+    """Read the run's instances (the first ``limit``, then its shard) and references, and prepare each one."""
     instances = read_instances(config.data)
     if config.limit is not None:
         instances = instances[: config.limit]
+    if config.shard is not None:
+        instances = select_shard(instances, parse_shard(config.shard))
     references = read_solutions(config.references) if config.references else {}
     prepared = []
     for inst in instances:

@@ -30,8 +30,10 @@ def check_resume_compatible(previous: Manifest | None, config: EvalConfig) -> No
         old["base_url"] = redact_url(old["base_url"])
     new = identity(config)
     changed = [k for k in new if k in old and old[k] != new[k]]
+    if old and old.get("shard") != new.get("shard") and "shard" not in changed:  # absent means unsharded
+        changed.append("shard")
     if changed:
-        parts = ", ".join(f"{k}: {old[k]!r} -> {new[k]!r}" for k in changed)
+        parts = ", ".join(f"{k}: {old.get(k)!r} -> {new.get(k)!r}" for k in changed)
         raise SchedbenchError(
             f"{config.run_dir} holds a run with another configuration ({parts}); use a new -o directory"
         )

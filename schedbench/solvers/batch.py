@@ -38,7 +38,7 @@ from schedbench.datasets.locks import OutputLock
 from schedbench.datasets.manifest import manifest_on_exit
 from schedbench.datasets.progress import NO_PROGRESS, ProgressSink
 from schedbench.datasets.references import Reference, check_result, read_reference_file, reference_of
-from schedbench.datasets.shards import check_cover, parse_shard, select_shard
+from schedbench.datasets.shards import check_cover, check_shard_numbers, parse_shard, select_shard
 from schedbench.datasets.workers import sigterm_as_sigint
 from schedbench.problems import Instance, SchedbenchError, instance_digest
 from schedbench.records import SolveResult, SolverInfo, SolveStatus
@@ -308,29 +308,12 @@ def merge_shards(
 
 def _check_shard_numbers(shards: Sequence[StrPath]) -> None:
     """With manifests beside the shards, their ``I/N`` must be 1/N .. N/N, each once."""
-    numbers: dict[tuple[int, int], str] = {}
+    labels: list[tuple[str, str | None]] = []
     for shard in shards:
-        manifest = manifest_path_for(shard)
         try:
-            text = (json.loads(manifest.read_text(encoding="utf-8")).get("config") or {}).get("shard")
+            config = json.loads(manifest_path_for(shard).read_text(encoding="utf-8")).get("config") or {}
+            text = config.get("shard")
         except (OSError, ValueError, AttributeError):
-            continue
-        if not isinstance(text, str):
-            continue
-        number = parse_shard(text)
-        if number in numbers:
-            raise SchedbenchError(
-                f"shard {text} given twice ({numbers[number]} and {shard}): overlapping shards",
-                source=str(shard),
-            )
-        numbers[number] = str(shard)
-    counts = {n for _, n in numbers}
-    if len(counts) > 1:
-        raise SchedbenchError(
-            f"the shards split the data differently: {', '.join(f'/{n}' for n in sorted(counts))}"
-        )
-    if counts:
-        (count,) = counts
-        missing = [f"{i}/{count}" for i in range(1, count + 1) if (i, count) not in numbers]
-        if missing and len(numbers) == len(shards):
-            raise SchedbenchError(f"shard {', '.join(missing)} missing: give every shard's output")
+            text = None
+        labels.append((str(shard), text if isinstance(text, str) else None))
+    check_shard_numbers(labels)
