@@ -1,7 +1,10 @@
-"""Job shop side by side: schedbench's CP-SAT model against job-shop-lib's ORToolsSolver and PyJobShop.
+"""Job shop side by side: schedbench's CP-SAT model, its hybrid (tabu, CP-SAT, tabu) and the `tabu-n5` rule
+against job-shop-lib's ORToolsSolver and PyJobShop.
 
     /tmp/sbs/bin/python benchmarks/bench_jssp_side_by_side.py           # ft10 + ta01-ta10, 60 s, W=2, seeds 0,1,2
     /tmp/sbs/bin/python benchmarks/bench_jssp_side_by_side.py --instances ft06 --time-limit 5 --seeds 0
+    python benchmarks/bench_jssp_side_by_side.py --instances ta41,ta51,ta61,ta71 \
+        --libraries schedbench,hybrid,tabu-n5 --versus hybrid      # no peers needed
 
 The other two libraries are not schedbench dependencies: install them in a separate environment (see
 benchmarks/README.md). Every instance is solved by the three libraries back to back, under the same wall
@@ -32,7 +35,8 @@ from typing import Any
 
 from bench_solvers_jssp import DATA, expand  # the sibling script; run as benchmarks/...py
 
-LIBRARIES = ("schedbench", "job-shop-lib", "pyjobshop")
+LIBRARIES = ("schedbench", "hybrid", "tabu-n5", "job-shop-lib", "pyjobshop")
+PEERS = ("job-shop-lib", "pyjobshop")
 INSTALL_HINT = (
     "this benchmark needs job-shop-lib and pyjobshop, which are not schedbench dependencies.\n"
     "Install them in a separate environment, for example:\n"
@@ -52,14 +56,31 @@ def import_others() -> tuple[Any, Any]:
     return ORToolsSolver, pyjobshop
 
 
-def run_schedbench(inst: Any, time_limit: float, workers: int, seed: int) -> dict[str, Any]:
+def run_schedbench(
+    inst: Any, time_limit: float, workers: int, seed: int, solver: str = "cpsat"
+) -> dict[str, Any]:
     from schedbench.solvers import SolveOptions, solve
 
-    out = solve(inst, "cpsat", SolveOptions(time_limit=time_limit, workers=workers, seed=seed)).to_dict()
+    out = solve(inst, solver, SolveOptions(time_limit=time_limit, workers=workers, seed=seed)).to_dict()
     flat = None
     if "starts" in out:
         flat = [s for job in inst.job_names for s in out["starts"][job]]
     return {"status": out["status"], "claimed": out["objective"], "bound": out["bound"], "starts": flat}
+
+
+def run_hybrid(inst: Any, time_limit: float, workers: int, seed: int) -> dict[str, Any]:
+    return run_schedbench(inst, time_limit, workers, seed, solver="hybrid")
+
+
+def run_tabu(inst: Any, time_limit: float, workers: int, seed: int) -> dict[str, Any]:
+    """The leaderboard's ``tabu-n5`` rule as it runs there: a fixed number of iterations, one thread, its own
+    seed (the time limit, workers and seed do not apply), so its runs repeat exactly."""
+    from schedbench.heuristics import get_heuristic
+
+    out = get_heuristic("jssp", "tabu-n5")(inst)
+    flat = [s for job in inst.job_names for s in out["starts"][job]]
+    ends = [s + int(d) for s, d in zip(flat, inst.op_duration)]
+    return {"status": "feasible", "claimed": max(ends), "bound": None, "starts": flat}
 
 
 def run_job_shop_lib(inst: Any, time_limit: float, workers: int, seed: int) -> dict[str, Any]:
@@ -134,6 +155,8 @@ def matrices(inst: Any) -> tuple[list[list[int]], list[list[int]]]:
 
 RUNNERS: dict[str, Callable[[Any, float, int, int], dict[str, Any]]] = {
     "schedbench": run_schedbench,
+    "hybrid": run_hybrid,
+    "tabu-n5": run_tabu,
     "job-shop-lib": run_job_shop_lib,
     "pyjobshop": run_pyjobshop,
 }
@@ -182,20 +205,19 @@ def summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def verdict(stats: dict[str, dict[str, Any]]) -> str:
-    """'yes' when schedbench's median verified makespan is no worse than each other library's and its median
+def verdict(stats: dict[str, dict[str, Any]], ours: str) -> str:
+    """'yes' when ``ours``'s median verified makespan is no worse than each other library's and its median
     bound no weaker; otherwise what it lost on. A run without a verified schedule counts as a loss."""
-    ours = stats.get("schedbench")
-    if not ours or ours["median"] is None:
+    mine = stats.get(ours)
+    if not mine or mine["median"] is None:
         return "NO (a run without a schedule)"
     lost = []
-    for lib in LIBRARIES[1:]:
-        other = stats.get(lib)
-        if not other:
+    for lib, other in stats.items():
+        if lib == ours:
             continue
-        if other["median"] is not None and other["median"] < ours["median"]:
+        if other["median"] is not None and other["median"] < mine["median"]:
             lost.append(f"makespan vs {lib}")
-        if other["bound"] is not None and (ours["bound"] or 0) < other["bound"]:
+        if other["bound"] is not None and (mine["bound"] or 0) < other["bound"]:
             lost.append(f"bound vs {lib}")
     return "yes" if not lost else "NO (" + ", ".join(lost) + ")"
 
@@ -217,32 +239,47 @@ def permutation_p(a: list[int], b: list[int]) -> float:
 
 
 def print_noise_check(
-    names: list[str], seeds: list[int], results: dict[tuple[str, str, int], dict[str, Any]]
+    names: list[str],
+    seeds: list[int],
+    results: dict[tuple[str, str, int], dict[str, Any]],
+    libs: list[str],
+    ours: str,
 ) -> None:
-    """Mean makespans and the permutation test's p against schedbench, instance by instance."""
+    """Mean makespans and the permutation test's p against ``ours``, instance by instance."""
+    others = [lib for lib in libs if lib != ours]
     print("\nIs a difference more than run-to-run noise? mean makespan over the seeds, and the exact")
-    print("permutation test's two-sided p against schedbench (small p: a real difference)")
-    print(f"{'instance':<9}{'schedbench':>11}" + "".join(f"{lib:>14}{'p':>7}" for lib in LIBRARIES[1:]))
+    print(f"permutation test's two-sided p against {ours} (small p: a real difference)")
+    print(f"{'instance':<9}{ours:>11}" + "".join(f"{lib:>14}{'p':>7}" for lib in others))
     for name in names:
         runs = {
             lib: [results[(name, lib, s)]["objective"] for s in seeds if (name, lib, s) in results]
-            for lib in LIBRARIES
+            for lib in libs
         }
         if any(not r or None in r for r in runs.values()):
             continue
-        line = f"{name:<9}{statistics.mean(runs['schedbench']):>11.1f}"
-        for lib in LIBRARIES[1:]:
+        line = f"{name:<9}{statistics.mean(runs[ours]):>11.1f}"
+        for lib in others:
             p = (
-                permutation_p(runs["schedbench"], runs[lib])
-                if len(runs["schedbench"]) + len(runs[lib]) <= 20
+                permutation_p(runs[ours], runs[lib])
+                if len(runs[ours]) + len(runs[lib]) <= 20
                 else float("nan")
             )
             line += f"{statistics.mean(runs[lib]):>14.1f}{p:>7.2f}"
         print(line)
 
 
+def size_class(inst: Any) -> str:
+    return f"{inst.num_jobs}x{inst.num_machines}"
+
+
 def print_table(
-    names: list[str], seeds: list[int], results: dict[tuple[str, str, int], dict[str, Any]], refs: dict
+    names: list[str],
+    seeds: list[int],
+    results: dict[tuple[str, str, int], dict[str, Any]],
+    refs: dict,
+    libs: list[str],
+    ours: str,
+    classes: dict[str, str],
 ) -> None:
     def cell(st: dict[str, Any] | None) -> str:
         if st is None:
@@ -252,13 +289,14 @@ def print_table(
         runs = "/".join("-" if m is None else str(m) for m in st["makespans"])
         return f"{median:>8}{bound:>8}  {runs:<18}{st['optimal']:>2}"
 
-    head = "".join(f"{lib + ' median/lb/runs/#opt':>38}" for lib in LIBRARIES)
-    print(f"\n{'instance':<9}{'best':>6}{head}   schedbench at least as good (medians)")
+    head = "".join(f"{lib + ' median/lb/runs/#opt':>38}" for lib in libs)
+    print(f"\n{'instance':<9}{'best':>6}{head}   {ours} at least as good (medians)")
     count = 0
-    gaps: dict[str, list[float]] = {lib: [] for lib in LIBRARIES}
+    gaps: dict[str, list[float]] = {lib: [] for lib in libs}
+    by_class: dict[tuple[str, str], list[float]] = {}
     for name in names:
         stats = {}
-        for lib in LIBRARIES:
+        for lib in libs:
             runs = [results[(name, lib, seed)] for seed in seeds if (name, lib, seed) in results]
             if runs:
                 stats[lib] = summary(runs)
@@ -266,14 +304,21 @@ def print_table(
         for lib, st in stats.items():
             if best and st["median"] is not None:
                 gaps[lib].append(100.0 * (st["median"] - best) / best)
-        word = verdict(stats)
+                by_class.setdefault((classes[name], lib), []).append(gaps[lib][-1])
+        word = verdict(stats, ours)
         count += word == "yes"
-        cells = "".join(f"{cell(stats.get(lib)):>38}" for lib in LIBRARIES)
+        cells = "".join(f"{cell(stats.get(lib)):>38}" for lib in libs)
         print(f"{name:<9}{best or '':>6}{cells}   {word}")
     mean_gaps = "  ".join(f"{lib} {statistics.mean(g):.3f}%" for lib, g in gaps.items() if g)
     print(
-        f"\nschedbench at least as good on {count}/{len(names)}; mean gap of the medians to the best known: {mean_gaps}"
+        f"\n{ours} at least as good on {count}/{len(names)}; mean gap of the medians to the best known: {mean_gaps}"
     )
+    print("mean gap of the medians to the best known, per size class:")
+    for size in dict.fromkeys(classes[n] for n in names):
+        row = "  ".join(
+            f"{lib} {statistics.mean(by_class[size, lib]):.3f}%" for lib in libs if (size, lib) in by_class
+        )
+        print(f"  {size:<8} ({sum(classes[n] == size for n in names)} instances)  {row}")
     for r in results.values():
         if r["verified"] is False:
             print(
@@ -290,9 +335,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seeds", default="0,1,2", help="CP-SAT random seeds, one run per library and seed")
     parser.add_argument("--libraries", default=",".join(LIBRARIES))
+    parser.add_argument(
+        "--versus", default="schedbench", help="the library the verdict and the p values are for"
+    )
     parser.add_argument("--out", default=None, help="results JSONL (default: in the temp dir, resumable)")
     args = parser.parse_args()
-    import_others()
 
     import ortools
 
@@ -305,9 +352,14 @@ def main() -> None:
     unknown = set(libraries) - set(LIBRARIES)
     if unknown:
         raise SystemExit(f"unknown libraries {sorted(unknown)}; expected some of {', '.join(LIBRARIES)}")
+    if args.versus not in libraries:
+        raise SystemExit(f"--versus {args.versus} is not among --libraries")
+    if set(libraries) & set(PEERS):
+        import_others()
     imported = import_files("orlib-jssp", [DATA / f"{n}.txt" for n in names], DATA / "reference.csv")
     instances = {d["name"]: parse_instance(d) for d in imported.instances}
     refs = {d["name"]: d["meta"].get("reference") or {} for d in imported.instances}
+    classes = {name: size_class(inst) for name, inst in instances.items()}
     tag = f"w{args.workers}_t{args.time_limit:g}"
     out = Path(args.out) if args.out else Path(tempfile.gettempdir()) / f"schedbench_jssp_sbs_{tag}.jsonl"
     results: dict[tuple[str, str], dict[str, Any]] = {}
@@ -318,7 +370,7 @@ def main() -> None:
                 r.setdefault("seed", 0)  # files written before seeds were recorded
                 results[(r["instance"], r["library"], r["seed"])] = r
     print(
-        f"ortools {ortools.__version__} for all three; limit {args.time_limit:g}s, W={args.workers}, "
+        f"ortools {ortools.__version__} for all; limit {args.time_limit:g}s, W={args.workers}, "
         f"seeds {seeds}; {os.cpu_count()} cores; {out}"
     )
     with out.open("a") as handle:
@@ -337,8 +389,8 @@ def main() -> None:
                         f"(lb {r['bound']}) {r['time_s']}s load {load:.1f}",
                         flush=True,
                     )
-    print_table(names, seeds, results, refs)
-    print_noise_check(names, seeds, results)
+    print_table(names, seeds, results, refs, libraries, args.versus, classes)
+    print_noise_check(names, seeds, results, libraries, args.versus)
 
 
 if __name__ == "__main__":

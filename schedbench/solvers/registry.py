@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from schedbench.problems import PROBLEMS, Instance, SchedbenchError
 from schedbench.problems.smtt import solution_from_order
 from schedbench.registry import Registry
-from schedbench.solvers import cpsat, mip
+from schedbench.solvers import cpsat, hybrid, mip
 from schedbench.solvers.options import SolveOptions
 from schedbench.solvers.result import RawResult
 from schedbench.solvers.smtt_dp import solve_smtt_dp
@@ -143,6 +143,13 @@ for _entry in (
     ),
     SolverEntry(
         "cpsat", ALL_PROBLEMS, "CP-SAT (OR-Tools) constraint model", cpsat.run, requires=("ortools",)
+    ),
+    SolverEntry(
+        "hybrid",
+        ("jssp",),
+        "tabu search (N5) incumbent, CP-SAT from it for the bound, tabu polish; job shop",
+        hybrid.solve,  # type: ignore[arg-type]
+        requires=("ortools",),
     ),
     SolverEntry(
         "mip",
