@@ -15,11 +15,21 @@ from schedbench.solvers import SOLVERS, list_solvers, resolve_solver
 
 def test_solver_registry_lists_every_solver_with_its_problems():
     entries = {e.name: e for e in list_solvers()}
-    assert tuple(entries) == SOLVERS == ("auto", "cpsat", "mip", "mip-cbc", "mip-highs", "dp", "exact")
+    assert (
+        tuple(entries) == SOLVERS == ("auto", "cpsat", "hybrid", "mip", "mip-cbc", "mip-highs", "dp", "exact")
+    )
     assert entries["dp"].problems == entries["exact"].problems == ("smtt",)
+    assert entries["hybrid"].problems == ("jssp",)
     assert all(e.description and "\n" not in e.description for e in entries.values())
     assert entries["cpsat"].available()
-    assert [e.name for e in list_solvers("jssp")] == ["auto", "cpsat", "mip", "mip-cbc", "mip-highs"]
+    assert [e.name for e in list_solvers("jssp")] == [
+        "auto",
+        "cpsat",
+        "hybrid",
+        "mip",
+        "mip-cbc",
+        "mip-highs",
+    ]
 
 
 def test_solver_names_match_in_any_case_and_unknown_lists_the_known():
@@ -27,7 +37,7 @@ def test_solver_names_match_in_any_case_and_unknown_lists_the_known():
     assert resolve_solver(inst, "DP") == resolve_solver(inst, "auto") == "dp"
     assert resolve_solver(inst, "CP-SAT".replace("-", "")) == "cpsat"
     assert resolve_solver(random_smtt(1, n=25), "Auto") == "exact"
-    with pytest.raises(SchedbenchError, match="unknown solver 'gurobi'; known: auto, cpsat, mip"):
+    with pytest.raises(SchedbenchError, match="unknown solver 'gurobi'; known: auto, cpsat, hybrid, mip"):
         resolve_solver(inst, "gurobi")
     with pytest.raises(SchedbenchError, match="handles unweighted SMTT only"):
         resolve_solver(random_smtt(1, n=25, weighted=True), "exact")
