@@ -6,6 +6,8 @@ anything, and the HTML report opens from the file system with no request leaving
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -22,8 +24,19 @@ __all__ = ["browser"]  # a fixture, used by name
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo as a user runs it, in its own process (so no event loop of the browser fixture is in its way)."""
     out = tmp_path_factory.mktemp("demo") / "out"
-    run_demo(out, progress=False)
+    command = [
+        sys.executable,
+        "-c",
+        "from schedbench.cli import main; main()",
+        "demo",
+        "-o",
+        str(out),
+        "--no-progress",
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-2000:]
     return out
 
 

@@ -60,6 +60,7 @@ class Page:
         self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.url = (report / "index.html").as_uri()
+        self.seen = 0
 
     def _route(self, route) -> None:
         if route.request.url.startswith("file://"):
@@ -70,12 +71,21 @@ class Page:
 
     def open(self, hash_: str = "", ready: str | None = None):
         self.page.goto(self.url + hash_)
+        self.seen = 0  # a new document counts its renders from 1
         self.wait(ready)
         return self.page
 
     def wait(self, ready: str | None = None) -> None:
+        """Wait for a render after the last one waited for (the router counts them in ``data-render``)
+        that reached ``ready``: the page before may have been of the same kind, with data-ready set."""
         selector = f'html[data-ready="{ready}"]' if ready else "html[data-ready]"
-        self.page.wait_for_selector(selector, timeout=10_000)
+        self.page.wait_for_function(
+            "([sel, seen]) => document.querySelector(sel) !== null"
+            " && Number(document.documentElement.dataset.render || 0) > seen",
+            arg=[selector, self.seen],
+            timeout=10_000,
+        )
+        self.seen = int(self.page.evaluate("Number(document.documentElement.dataset.render || 0)"))
 
     def close(self) -> None:
         self.context.close()

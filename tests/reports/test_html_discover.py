@@ -132,8 +132,7 @@ def test_the_discovery_page_draws_curves_lineage_and_code_as_text(page, report, 
     p.locator("table", has=p.locator("caption", has_text="Every run at its stop")).get_by_role(
         "link", name="random"
     ).click()
-    # the page was already a discovery page, so data-ready says nothing yet: wait for the new heading
-    p.locator("h1", has_text="random").wait_for(timeout=10_000)
+    page.wait("discover")
     assert "random" in p.locator("h1").inner_text() and p.url.endswith("#/discover/1")
     assert "has not been run" in p.locator("main").inner_text()
 

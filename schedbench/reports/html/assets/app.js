@@ -752,6 +752,7 @@
     const parts = path.split("/").filter(Boolean).map(decodeURIComponent);
     const q = new URLSearchParams(qs || "");
     document.documentElement.removeAttribute("data-ready");
+    document.documentElement.dataset.render = String(Number(document.documentElement.dataset.render || 0) + 1);
     let view, name = parts[0] || "home";
     if (name === "run") view = viewRun(Number(parts[1]));
     else if (name === "samples") view = viewSamples(q);
