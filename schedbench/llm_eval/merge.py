@@ -15,7 +15,7 @@ from schedbench.datasets.jsonl import JsonValue
 from schedbench.datasets.shards import check_cover, check_shard_numbers
 from schedbench.llm_eval.config import RunFiles
 from schedbench.llm_eval.manifest import token_totals
-from schedbench.llm_eval.records import read_sample_dicts
+from schedbench.llm_eval.records import read_manifest, read_sample_dicts
 from schedbench.problems.errors import SchedbenchError
 from schedbench.records.sample import SampleRecord
 
@@ -66,15 +66,11 @@ def merge_runs(data: StrPath, shard_dirs: Sequence[StrPath], output: StrPath) ->
 
 
 def _manifest(folder: StrPath) -> JsonDict:
-    path = RunFiles(folder).manifest
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SchedbenchError("not an `llm eval` run folder (no manifest.json)", source=str(folder)) from None
-    except (OSError, ValueError) as err:
-        raise SchedbenchError(f"unreadable manifest ({err})", source=str(path)) from None
+    manifest = read_manifest(RunFiles(folder).manifest)
+    if manifest is None:
+        raise SchedbenchError("not an `llm eval` run folder (no manifest.json)", source=str(folder))
     if not isinstance(manifest, dict) or not isinstance(manifest.get("llm"), dict):
-        raise SchedbenchError("not the manifest of an `llm eval` run", source=str(path))
+        raise SchedbenchError("not the manifest of an `llm eval` run", source=str(RunFiles(folder).manifest))
     return manifest
 
 

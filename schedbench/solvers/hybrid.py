@@ -14,12 +14,11 @@ from dataclasses import replace
 
 import numpy as np
 
-from schedbench.heuristics.jssp_rules import RULES
-from schedbench.heuristics.jssp_sgs import giffler_thompson
 from schedbench.heuristics.jssp_tabu import TabuResult, tabu_search
 from schedbench.problems.jssp import JsspInstance, lower_bound, solution_from_starts
 from schedbench.solvers.cpsat import jssp as cpsat_jssp
 from schedbench.solvers.cpsat.common import cpsat_version
+from schedbench.solvers.cpsat.hints import jssp_incumbent
 from schedbench.solvers.options import SolveOptions, hint_array
 from schedbench.solvers.result import RawResult
 
@@ -32,10 +31,7 @@ def solve(inst: JsspInstance, options: SolveOptions, *, tabu_share: float = TABU
     """Tabu, then CP-SAT from tabu's schedule, then tabu from the best one; CP-SAT's bound."""
     started = time.perf_counter()
     lower = lower_bound(inst)
-    start = giffler_thompson(inst, RULES["mwkr"][1], "active")
-    hint = hint_array(inst, options.hint)
-    if hint is not None and _makespan(inst, hint) < _makespan(inst, start):
-        start = hint
+    start, _ = jssp_incumbent(inst, hint_array(inst, options.hint))
     first = _tabu(inst, start, options, tabu_share, seed=options.seed)
     phases: dict[str, float | int] = {
         "tabu_s": round(time.perf_counter() - started, 3),
@@ -45,7 +41,7 @@ def solve(inst: JsspInstance, options: SolveOptions, *, tabu_share: float = TABU
     if best <= lower:
         return _result(inst, options, best_starts, best, lower, "optimal", phases, tabu_share)
     left = options.time_limit - (time.perf_counter() - started)
-    cp_limit = max(0.05, left * (1 - POLISH_SHARE / max(1e-9, 1 - tabu_share)))
+    cp_limit = max(0.05, min(left, options.time_limit * (1 - tabu_share - POLISH_SHARE)))
     cp_det = None
     if options.deterministic_time is not None:
         cp_det = options.deterministic_time * (1 - tabu_share - POLISH_SHARE)
@@ -94,10 +90,6 @@ def _tabu(
     if started is not None:
         seconds = options.time_limit - (time.perf_counter() - started)
     return tabu_search(inst, starts, time_limit=max(0.0, seconds), seed=seed, target=target)
-
-
-def _makespan(inst: JsspInstance, starts: np.ndarray) -> int:
-    return int((starts + inst.op_duration).max(initial=0))
 
 
 def _result(
